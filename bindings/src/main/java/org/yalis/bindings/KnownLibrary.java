@@ -1,0 +1,29 @@
+package org.yalis.bindings;
+
+import java.util.List;
+
+/** The native libraries Yalis-J can use, each with the file names it accepts, preferred first. */
+public enum KnownLibrary {
+    CUDA_DRIVER("CUDA driver", List.of("libcuda.so.1", "libcuda.so")),
+    CUDA_RUNTIME("CUDA runtime", List.of("libcudart.so.13", "libcudart.so.12")),
+    CUBLAS("cuBLAS", List.of("libcublas.so.13", "libcublas.so.12")),
+    NCCL("NCCL", List.of("libnccl.so.2", "libnccl.so")),
+    MPI("MPI", List.of("libmpi.so.40", "libmpi.so.12", "libmpi.so")),
+    FLASHINFER_SHIM("flashinfer shim", List.of("libyalis_flashinfer.so"));
+
+    private final String description;
+    private final List<String> fileNames;
+
+    KnownLibrary(String description, List<String> fileNames) {
+        this.description = description;
+        this.fileNames = fileNames;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    public List<String> fileNames() {
+        return fileNames;
+    }
+}

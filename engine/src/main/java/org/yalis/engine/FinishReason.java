@@ -1,0 +1,13 @@
+package org.yalis.engine;
+
+/** Why generation stopped, in the words vLLM and OpenAI-style APIs use. */
+public enum FinishReason {
+    /** An end-of-sequence token was generated. */
+    STOP,
+    /** {@code --max-new-tokens} or the model's context was reached. */
+    LENGTH;
+
+    public String label() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

@@ -1,0 +1,254 @@
+package org.yalis.engine.cpu;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import org.yalis.bindings.posix.Libc;
+import org.yalis.engine.tensor.ComputeBackend;
+import org.yalis.engine.tensor.DType;
+import org.yalis.engine.tensor.Tensor;
+
+/**
+ * The CPU compute backend: f32 activations in off-heap memory, weights in f32, bf16 or f16
+ * computed on directly, the Vector API for the matmuls, and a {@link ComputePool} of threads.
+ */
+public final class CpuBackend implements ComputeBackend {
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+    /** Elementwise work below this many elements runs on the calling thread. */
+    private static final long PARALLEL_ELEMENTS = 1 << 16;
+    private static final long LAZY_MAPPING_BYTES = 1L << 20;
+
+    private final Arena arena = Arena.ofShared();
+    private final ComputePool pool;
+    private final WeightPlacement placement;
+    private final HostWeightStore weightStore = new HostWeightStore(arena);
+    private final Scratch matmulScratch = new Scratch();
+    private long activationBytes;
+    private long mappedWeightBytes;
+
+    public CpuBackend(int threads, WeightPlacement placement) {
+        this.pool = new ComputePool(threads);
+        this.placement = placement;
+    }
+
+    public int threads() {
+        return pool.threads();
+    }
+
+    /** The pool, for CPU attention backends that split their work the same way. */
+    public ComputePool pool() {
+        return pool;
+    }
+
+    public WeightPlacement weightPlacement() {
+        return placement;
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public DType activationDType() {
+        return DType.F32;
+    }
+
+    /**
+     * Small tensors come from the arena; large ones (a KV pool sized from free memory, big
+     * activations) are fresh anonymous mappings, which the kernel fills with zero pages only when
+     * first touched: an {@code Arena} would zero every byte up front.
+     */
+    @Override
+    public Tensor allocate(DType dtype, int rows, int cols) {
+        long bytes = Math.max(1, (long) rows * cols * dtype.byteSize());
+        activationBytes += bytes;
+        MemorySegment memory = bytes >= LAZY_MAPPING_BYTES ? Libc.mapAnonymous(bytes, true, arena)
+                : arena.allocate(bytes, 64);
+        return new Tensor(memory, dtype, rows, cols);
+    }
+
+    @Override
+    public Tensor loadWeight(Tensor hostSource) {
+        if (placement == WeightPlacement.MMAP) {
+            mappedWeightBytes += hostSource.byteSize();
+            return hostSource;
+        }
+        MemorySegment copy = weightStore.copyOf(hostSource.data().asSlice(0, hostSource.byteSize()));
+        return new Tensor(copy, hostSource.dtype(), hostSource.rows(), hostSource.cols());
+    }
+
+    @Override
+    public void copyFromHost(int[] source, Tensor destination) {
+        requireType(destination, DType.I32);
+        MemorySegment.copy(source, 0, destination.data(), INT, 0, source.length);
+    }
+
+    @Override
+    public void copyFromHost(float[] source, Tensor destination) {
+        requireType(destination, DType.F32);
+        MemorySegment.copy(source, 0, destination.data(), FLOAT, 0, source.length);
+    }
+
+    @Override
+    public void copyToHost(Tensor source, float[] destination) {
+        requireType(source, DType.F32);
+        MemorySegment.copy(source.data(), FLOAT, 0, destination, 0, (int) source.elementCount());
+    }
+
+    @Override
+    public void embedding(Tensor table, Tensor tokenIds, Tensor out) {
+        requireType(out, DType.F32);
+        int width = table.cols();
+        for (int t = 0; t < out.rows(); t++) {
+            int id = tokenIds.data().getAtIndex(INT, t);
+            if (id < 0 || id >= table.rows()) {
+                throw new IllegalArgumentException("token id " + id + " outside the vocabulary of " + table.rows());
+            }
+            long source = (long) id * width;
+            long destination = (long) t * width;
+            for (int i = 0; i < width; i++) {
+                out.data().setAtIndex(FLOAT, destination + i, Numerics.load(table, source + i));
+            }
+        }
+    }
+
+    @Override
+    public void rmsnorm(Tensor x, Tensor weight, float eps, Tensor out) {
+        int width = x.cols();
+        if (weight.elementCount() != width || out.cols() != width || out.rows() != x.rows()) {
+            throw new IllegalArgumentException("rmsnorm shapes: x " + x + ", weight " + weight + ", out " + out);
+        }
+        forRows(x.rows(), width, (first, end) -> {
+            for (int t = first; t < end; t++) {
+                long row = (long) t * width;
+                double sumOfSquares = 0;
+                for (int i = 0; i < width; i++) {
+                    float v = x.data().getAtIndex(FLOAT, row + i);
+                    sumOfSquares += v * v;
+                }
+                float scale = (float) (1.0 / Math.sqrt(sumOfSquares / width + eps));
+                for (int i = 0; i < width; i++) {
+                    float normalized = x.data().getAtIndex(FLOAT, row + i) * scale;
+                    out.data().setAtIndex(FLOAT, row + i, normalized * Numerics.load(weight, i));
+                }
+            }
+        });
+    }
+
+    @Override
+    public void matmul(Tensor x, Tensor weight, Tensor out) {
+        CpuMatmul.multiply(pool, matmulScratch, x, weight, out);
+    }
+
+    @Override
+    public void rope(Tensor x, int headDim, Tensor positions, Tensor cos, Tensor sin) {
+        int half = headDim / 2;
+        int heads = x.cols() / headDim;
+        if (x.cols() % headDim != 0 || cos.cols() != half || sin.cols() != half) {
+            throw new IllegalArgumentException("rope shapes: x " + x + ", head_dim " + headDim + ", cos " + cos);
+        }
+        forRows(x.rows(), x.cols(), (first, end) -> {
+            for (int t = first; t < end; t++) {
+                int position = positions.data().getAtIndex(INT, t);
+                if (position < 0 || position >= cos.rows()) {
+                    throw new IllegalArgumentException("position " + position + " outside the RoPE table of "
+                            + cos.rows());
+                }
+                long angles = (long) position * half;
+                for (int h = 0; h < heads; h++) {
+                    long head = (long) t * x.cols() + (long) h * headDim;
+                    for (int j = 0; j < half; j++) {
+                        float c = cos.data().getAtIndex(FLOAT, angles + j);
+                        float s = sin.data().getAtIndex(FLOAT, angles + j);
+                        float first0 = x.data().getAtIndex(FLOAT, head + j);
+                        float second = x.data().getAtIndex(FLOAT, head + j + half);
+                        x.data().setAtIndex(FLOAT, head + j, first0 * c - second * s);
+                        x.data().setAtIndex(FLOAT, head + j + half, second * c + first0 * s);
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void siluMul(Tensor gate, Tensor up, Tensor out) {
+        requireSameShape(gate, up);
+        requireSameShape(gate, out);
+        long count = gate.elementCount();
+        forRows(gate.rows(), gate.cols(), (first, end) -> {
+            for (long i = (long) first * gate.cols(); i < (long) end * gate.cols(); i++) {
+                float g = gate.data().getAtIndex(FLOAT, i);
+                float silu = g / (1f + (float) Math.exp(-g));
+                out.data().setAtIndex(FLOAT, i, silu * up.data().getAtIndex(FLOAT, i));
+            }
+        });
+        assert count == out.elementCount();
+    }
+
+    @Override
+    public void add(Tensor accumulator, Tensor addend) {
+        requireSameShape(accumulator, addend);
+        forRows(accumulator.rows(), accumulator.cols(), (first, end) -> {
+            for (long i = (long) first * accumulator.cols(); i < (long) end * accumulator.cols(); i++) {
+                accumulator.data().setAtIndex(FLOAT, i,
+                        accumulator.data().getAtIndex(FLOAT, i) + addend.data().getAtIndex(FLOAT, i));
+            }
+        });
+    }
+
+    @Override
+    public void gatherRows(Tensor x, Tensor rowIndices, Tensor out) {
+        for (int i = 0; i < out.rows(); i++) {
+            int row = rowIndices.data().getAtIndex(INT, i);
+            if (row < 0 || row >= x.rows()) {
+                throw new IllegalArgumentException("row " + row + " outside " + x);
+            }
+            MemorySegment.copy(x.data(), row * x.rowBytes(), out.data(), i * out.rowBytes(), x.rowBytes());
+        }
+    }
+
+    @Override
+    public void synchronize() {
+        // Every operation has finished when it returns.
+    }
+
+    @Override
+    public long allocatedBytes() {
+        return activationBytes + weightStore.reservedBytes() + matmulScratch.byteSize();
+    }
+
+    /** Weight bytes left in the mapped checkpoint (placement {@code mmap}). */
+    public long mappedWeightBytes() {
+        return mappedWeightBytes;
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        matmulScratch.close();
+        arena.close();
+    }
+
+    private void forRows(int rows, int cols, ComputePool.RangeTask task) {
+        if ((long) rows * cols < PARALLEL_ELEMENTS) {
+            task.run(0, rows);
+        } else {
+            pool.parallelFor(rows, task);
+        }
+    }
+
+    private static void requireType(Tensor tensor, DType dtype) {
+        if (tensor.dtype() != dtype) {
+            throw new IllegalArgumentException("expected " + dtype + ", got " + tensor);
+        }
+    }
+
+    private static void requireSameShape(Tensor a, Tensor b) {
+        if (a.rows() != b.rows() || a.cols() != b.cols()) {
+            throw new IllegalArgumentException("shapes differ: " + a + " and " + b);
+        }
+    }
+}

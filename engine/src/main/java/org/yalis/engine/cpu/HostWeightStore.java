@@ -1,0 +1,46 @@
+package org.yalis.engine.cpu;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import org.yalis.bindings.posix.Libc;
+
+/**
+ * Anonymous, huge-page-backed host memory for the weights a forward pass streams, filled by
+ * copying from the memory-mapped checkpoint. A bump allocator over slabs of at least
+ * {@link #SLAB_BYTES}: one mapping per slab, so small tensors (norm weights) share pages and large
+ * ones stay 2 MiB-aligned. Copying pre-faults every page at load time, off the decode path.
+ */
+final class HostWeightStore {
+    private static final long SLAB_BYTES = 256L << 20;
+    private static final long ALIGNMENT = 64;
+
+    private final Arena arena;
+    private MemorySegment slab = MemorySegment.NULL;
+    private long used;
+    private long reservedBytes;
+
+    HostWeightStore(Arena arena) {
+        this.arena = arena;
+    }
+
+    MemorySegment copyOf(MemorySegment source) {
+        long bytes = source.byteSize();
+        long start = (used + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
+        if (start + bytes > slab.byteSize()) {
+            long size = Math.max(SLAB_BYTES, (bytes + Libc.HUGE_PAGE_BYTES - 1) / Libc.HUGE_PAGE_BYTES
+                    * Libc.HUGE_PAGE_BYTES);
+            slab = Libc.mapAnonymous(size, true, arena);
+            reservedBytes += size;
+            start = 0;
+        }
+        MemorySegment destination = slab.asSlice(start, bytes);
+        MemorySegment.copy(source, 0, destination, 0, bytes);
+        used = start + bytes;
+        return destination;
+    }
+
+    long reservedBytes() {
+        return reservedBytes;
+    }
+}

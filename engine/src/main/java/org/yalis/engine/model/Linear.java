@@ -1,0 +1,15 @@
+package org.yalis.engine.model;
+
+import org.yalis.engine.tensor.Tensor;
+
+/**
+ * A linear layer {@code out = x · Wᵀ} as the model sees it. The sharding plan decides what stands
+ * behind it: the whole weight, or this rank's slice followed by the collective that completes it.
+ */
+public interface Linear {
+    int inFeatures();
+
+    int outFeatures();
+
+    void forward(Tensor x, Tensor out);
+}

@@ -1,0 +1,192 @@
+package org.yalis.engine.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiConsumer;
+
+import org.yalis.engine.YalisException;
+import org.yalis.engine.attention.Attention;
+import org.yalis.engine.checkpoint.Checkpoint;
+import org.yalis.engine.checkpoint.CheckpointTensor;
+import org.yalis.engine.parallel.LinearRole;
+import org.yalis.engine.parallel.ShardingPlan;
+import org.yalis.engine.tensor.ComputeBackend;
+import org.yalis.engine.tensor.DType;
+import org.yalis.engine.tensor.Tensor;
+
+/**
+ * A Llama-family decoder (Llama 2/3/3.1/3.2, Mistral without sliding window): pre-norm blocks of
+ * grouped-query attention with RoPE and a SwiGLU MLP, as in Hugging Face's {@code LlamaForCausalLM}.
+ *
+ * <p>{@link #forward} is the whole model, top to bottom. It does not know about ranks: the sharding
+ * plan built its {@link Linear} and {@link Norm} modules, and adds whatever collectives they need.
+ */
+public final class LlamaModel {
+
+    /** One transformer block's modules. */
+    public record Layer(Norm inputNorm, Linear q, Linear k, Linear v, Linear o, Norm postAttentionNorm,
+                        Linear gate, Linear up, Linear down) {
+    }
+
+    private final LlamaConfig config;
+    private final LocalShape shape;
+    private final ComputeBackend backend;
+    private final Tensor embedTokens;
+    private final List<Layer> layers;
+    private final Norm finalNorm;
+    private final Linear lmHead;
+    private final Tensor ropeCos;
+    private final Tensor ropeSin;
+    private final Workspace workspace;
+
+    private LlamaModel(LlamaConfig config, LocalShape shape, ComputeBackend backend, Tensor embedTokens, List<Layer> layers, Norm finalNorm, Linear lmHead, int maxSequenceLength,
+                       int maxStepTokens, int maxSequences) {
+        this.config = config;
+        this.shape = shape;
+        this.backend = backend;
+        this.embedTokens = embedTokens;
+        this.layers = layers;
+        this.finalNorm = finalNorm;
+        this.lmHead = lmHead;
+        float[][] tables = RotaryEmbedding.tables(
+                RotaryEmbedding.inverseFrequencies(config.headDim(), config.ropeTheta(), config.ropeScaling()),
+                maxSequenceLength);
+        this.ropeCos = backend.allocate(DType.F32, maxSequenceLength, config.headDim() / 2);
+        this.ropeSin = backend.allocate(DType.F32, maxSequenceLength, config.headDim() / 2);
+        backend.copyFromHost(tables[0], ropeCos);
+        backend.copyFromHost(tables[1], ropeSin);
+        this.workspace = new Workspace(backend, shape, maxStepTokens, maxSequences);
+    }
+
+    /**
+     * Loads the weights through {@code plan}, checking every tensor's shape against the config.
+     *
+     * @param maxSequenceLength positions the RoPE tables cover (at most the model's context)
+     * @param maxStepTokens     most tokens one step computes (sizes the activations)
+     * @param maxSequences      most sequences one step samples (sizes the logits)
+     * @param progress          told (tensor name, bytes placed so far) as weights are placed
+     */
+    public static LlamaModel load(LlamaConfig config, Checkpoint checkpoint, ComputeBackend backend,
+                                  ShardingPlan plan, int maxSequenceLength, int maxStepTokens,
+                                  int maxSequences, BiConsumer<String, Long> progress) {
+        WeightReader weights = new WeightReader(checkpoint, config, progress);
+        int hidden = config.hiddenSize();
+        Tensor embed = plan.embedding(weights.get("model.embed_tokens.weight", config.vocabSize(), hidden), backend);
+        List<Layer> layers = new ArrayList<>();
+        for (int i = 0; i < config.layers(); i++) {
+            String prefix = "model.layers." + i + ".";
+            layers.add(new Layer(
+                    plan.norm(weights.get(prefix + "input_layernorm.weight", hidden), config.rmsNormEps(), backend),
+                    plan.linear(LinearRole.Q, weights.get(prefix + "self_attn.q_proj.weight", config.qDim(), hidden), backend),
+                    plan.linear(LinearRole.K, weights.get(prefix + "self_attn.k_proj.weight", config.kvDim(), hidden), backend),
+                    plan.linear(LinearRole.V, weights.get(prefix + "self_attn.v_proj.weight", config.kvDim(), hidden), backend),
+                    plan.linear(LinearRole.O, weights.get(prefix + "self_attn.o_proj.weight", hidden, config.qDim()), backend),
+                    plan.norm(weights.get(prefix + "post_attention_layernorm.weight", hidden), config.rmsNormEps(), backend),
+                    plan.linear(LinearRole.GATE, weights.get(prefix + "mlp.gate_proj.weight", config.intermediateSize(), hidden), backend),
+                    plan.linear(LinearRole.UP, weights.get(prefix + "mlp.up_proj.weight", config.intermediateSize(), hidden), backend),
+                    plan.linear(LinearRole.DOWN, weights.get(prefix + "mlp.down_proj.weight", hidden, config.intermediateSize()), backend)));
+        }
+        Norm finalNorm = plan.norm(weights.get("model.norm.weight", hidden), config.rmsNormEps(), backend);
+        // Tied models (Llama 3.2 1B, stories260K) use the embedding matrix as the output projection;
+        // transformers ties them even when a checkpoint also carries an lm_head.weight tensor.
+        CheckpointTensor headWeight;
+        if (config.tieWordEmbeddings()) {
+            headWeight = weights.get("model.embed_tokens.weight", config.vocabSize(), hidden);
+        } else if (checkpoint.find("lm_head.weight").isPresent()) {
+            headWeight = weights.get("lm_head.weight", config.vocabSize(), hidden);
+        } else {
+            throw new YalisException("the checkpoint has no lm_head.weight and config.json says tie_word_embeddings"
+                    + " is false; re-download the weights, or set tie_word_embeddings to true if the model is tied");
+        }
+        Linear lmHead = plan.linear(LinearRole.LM_HEAD, headWeight, backend);
+        return new LlamaModel(config, plan.localShape(config), backend, embed, List.copyOf(layers),
+                finalNorm, lmHead, Math.min(maxSequenceLength, config.maxPositions()), maxStepTokens, maxSequences);
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    public LocalShape shape() {
+        return shape;
+    }
+
+    public int maxStepTokens() {
+        return workspace.maxTokens;
+    }
+
+    /**
+     * Runs one step: embeds the tokens, runs every block (reading and extending the KV cache behind
+     * {@code attention}), and returns the logits of {@code step.logitRows()} ({@code rows x vocab},
+     * valid until the next call).
+     */
+    public Tensor forward(StepInput step, Attention attention) {
+        int tokens = step.tokens();
+        Workspace.Views a = workspace.views(tokens, step.logitRows().length);
+        backend.copyFromHost(step.tokenIds(), a.tokenIds());
+        backend.copyFromHost(step.positions(), a.positions());
+        attention.beginStep(step.attention());
+
+        backend.embedding(embedTokens, a.tokenIds(), a.x());
+        for (int i = 0; i < layers.size(); i++) {
+            Layer layer = layers.get(i);
+
+            // Self-attention: x += o(attention(rope(q(norm(x))), rope(k(norm(x))), v(norm(x))))
+            layer.inputNorm().forward(a.x(), a.normed());
+            layer.q().forward(a.normed(), a.q());
+            layer.k().forward(a.normed(), a.k());
+            layer.v().forward(a.normed(), a.v());
+            backend.rope(a.q(), shape.headDim(), a.positions(), ropeCos, ropeSin);
+            backend.rope(a.k(), shape.headDim(), a.positions(), ropeCos, ropeSin);
+            attention.writeKv(i, a.k(), a.v());
+            if (step.phase() == Phase.PREFILL) {
+                attention.prefill(i, a.q(), a.attended());
+            } else {
+                attention.decode(i, a.q(), a.attended());
+            }
+            layer.o().forward(a.attended(), a.projected());
+            backend.add(a.x(), a.projected());
+
+            // SwiGLU MLP: x += down(silu(gate(norm(x))) * up(norm(x)))
+            layer.postAttentionNorm().forward(a.x(), a.normed());
+            layer.gate().forward(a.normed(), a.gate());
+            layer.up().forward(a.normed(), a.up());
+            backend.siluMul(a.gate(), a.up(), a.gate());
+            layer.down().forward(a.gate(), a.projected());
+            backend.add(a.x(), a.projected());
+        }
+
+        // Logits only where a token is sampled: the last position of each sequence that completes.
+        if (step.logitRows().length == 0) {
+            return a.logits();
+        }
+        backend.copyFromHost(step.logitRows(), a.logitRows());
+        backend.gatherRows(a.x(), a.logitRows(), a.last());
+        finalNorm.forward(a.last(), a.last());
+        lmHead.forward(a.last(), a.logits());
+        return a.logits();
+    }
+
+    /** Reads checkpoint tensors by name and insists on the shapes the config implies. */
+    private record WeightReader(Checkpoint checkpoint, LlamaConfig config, BiConsumer<String, Long> progress) {
+        WeightReader {
+            progress = progress == null ? (name, bytes) -> { } : progress;
+        }
+
+        CheckpointTensor get(String name, long... expectedShape) {
+            CheckpointTensor tensor = checkpoint.find(name).orElseThrow(() -> new YalisException(
+                    "the checkpoint has no tensor '" + name + "' that a " + config.layers() + "-layer "
+                            + config.modelType() + " model needs; the weights do not match config.json"));
+            if (!java.util.Arrays.equals(tensor.shape(), expectedShape)) {
+                throw new YalisException("tensor '" + name + "' in " + tensor.file().getFileName() + " has shape "
+                        + tensor.shapeText() + " but config.json implies " + java.util.Arrays.toString(expectedShape)
+                        + " (hidden_size " + config.hiddenSize() + ", heads " + config.heads() + " x head_dim "
+                        + config.headDim() + ", kv heads " + config.kvHeads() + ", intermediate_size "
+                        + config.intermediateSize() + ", vocab_size " + config.vocabSize()
+                        + "); the weights do not match config.json");
+            }
+            progress.accept(name, tensor.bytes().byteSize());
+            return tensor;
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package org.yalis.engine.model;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.yalis.engine.YalisException;
+
+/**
+ * A Hugging Face model folder, checked: {@code config.json} (parsed), {@code tokenizer.json}, and the
+ * end-of-sequence ids from {@code generation_config.json} (which overrides config.json, as in
+ * transformers' {@code generate}).
+ */
+public record ModelFolder(Path path, LlamaConfig config, List<Integer> eosTokenIds) {
+
+    public static final String CONFIG = "config.json";
+    public static final String TOKENIZER = "tokenizer.json";
+    public static final String GENERATION_CONFIG = "generation_config.json";
+
+    public static ModelFolder open(Path path) {
+        if (!Files.exists(path)) {
+            throw new YalisException("model folder " + path + " does not exist; pass --model a Hugging Face "
+                    + "model folder (config.json, tokenizer.json, *.safetensors)");
+        }
+        if (!Files.isDirectory(path)) {
+            throw new YalisException("--model " + path + " is a file, not a folder; pass the folder that holds "
+                    + "config.json, tokenizer.json and the *.safetensors weights");
+        }
+        Path configFile = path.resolve(CONFIG);
+        if (!Files.isRegularFile(configFile)) {
+            throw new YalisException("model folder " + path + " has no " + CONFIG
+                    + "; it must be a Hugging Face model folder (config.json, tokenizer.json, *.safetensors)");
+        }
+        if (!Files.isRegularFile(path.resolve(TOKENIZER))) {
+            throw new YalisException("model folder " + path + " has no " + TOKENIZER
+                    + "; download the model's tokenizer.json (Hugging Face fast tokenizer format)");
+        }
+        LlamaConfig config = LlamaConfig.read(configFile);
+        LinkedHashSet<Integer> eos = new LinkedHashSet<>();
+        Path generationConfig = path.resolve(GENERATION_CONFIG);
+        if (Files.isRegularFile(generationConfig)) {
+            try {
+                JsonNode json = new ObjectMapper().readTree(Files.readAllBytes(generationConfig));
+                if (json != null) {
+                    eos.addAll(LlamaConfig.tokenIds(json.path("eos_token_id")));
+                }
+            } catch (IOException e) {
+                throw new YalisException(generationConfig + " is not valid JSON; fix or delete it");
+            }
+        }
+        if (eos.isEmpty()) {
+            eos.addAll(config.eosTokenIds());
+        }
+        return new ModelFolder(path, config, List.copyOf(eos));
+    }
+
+    public Path tokenizerFile() {
+        return path.resolve(TOKENIZER);
+    }
+}

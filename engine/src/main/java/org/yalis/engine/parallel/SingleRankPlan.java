@@ -1,0 +1,59 @@
+package org.yalis.engine.parallel;
+
+import org.yalis.engine.checkpoint.CheckpointTensor;
+import org.yalis.engine.model.Linear;
+import org.yalis.engine.model.LlamaConfig;
+import org.yalis.engine.model.LocalShape;
+import org.yalis.engine.model.Norm;
+import org.yalis.engine.tensor.ComputeBackend;
+import org.yalis.engine.tensor.Tensor;
+
+/** No parallelism: every module holds its whole weight. */
+public final class SingleRankPlan implements ShardingPlan {
+
+    @Override
+    public LocalShape localShape(LlamaConfig config) {
+        return LocalShape.of(config);
+    }
+
+    @Override
+    public Linear linear(LinearRole role, CheckpointTensor weight, ComputeBackend backend) {
+        return new DenseLinear(backend, backend.loadWeight(weight.asMatrix()));
+    }
+
+    @Override
+    public Norm norm(CheckpointTensor weight, float eps, ComputeBackend backend) {
+        return new RmsNorm(backend, backend.loadWeight(weight.asMatrix()), eps);
+    }
+
+    @Override
+    public Tensor embedding(CheckpointTensor table, ComputeBackend backend) {
+        return backend.loadWeight(table.asMatrix());
+    }
+
+    /** The whole weight on this backend. */
+    public record DenseLinear(ComputeBackend backend, Tensor weight) implements Linear {
+        @Override
+        public int inFeatures() {
+            return weight.cols();
+        }
+
+        @Override
+        public int outFeatures() {
+            return weight.rows();
+        }
+
+        @Override
+        public void forward(Tensor x, Tensor out) {
+            backend.matmul(x, weight, out);
+        }
+    }
+
+    /** RMSNorm over the whole hidden state. */
+    public record RmsNorm(ComputeBackend backend, Tensor weight, float eps) implements Norm {
+        @Override
+        public void forward(Tensor x, Tensor out) {
+            backend.rmsnorm(x, weight, eps, out);
+        }
+    }
+}

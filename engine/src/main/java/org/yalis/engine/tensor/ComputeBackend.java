@@ -1,0 +1,74 @@
+package org.yalis.engine.tensor;
+
+/**
+ * A compute backend ("device" in the design): it owns memory and runs the operations a model
+ * forward needs. The model calls these in order and never touches memory itself, so the same
+ * forward runs on the CPU backend and on a GPU backend.
+ *
+ * <p>Activations are {@code tokens x features} tensors in {@link #activationDType()}; weights are
+ * {@code out x in} in whatever dtype the checkpoint holds (f32, bf16 or f16) as placed by
+ * {@link #loadWeight}. Index tensors (token ids, positions, row numbers) are {@code I32}.
+ *
+ * <p>Operations are ordered: each sees the results of the previous ones. A GPU backend may run them
+ * asynchronously; {@link #copyToHost} and {@link #synchronize} wait.
+ */
+public interface ComputeBackend extends AutoCloseable {
+
+    /** Short name used on the command line and by attention backends ("cpu", "cuda"). */
+    String name();
+
+    /** The dtype activations are computed in. */
+    DType activationDType();
+
+    /** A new tensor whose memory lives until this backend closes. Contents are unspecified. */
+    Tensor allocate(DType dtype, int rows, int cols);
+
+    /**
+     * Places a weight where this backend computes on it: the source is a host tensor (usually a view
+     * of a memory-mapped checkpoint); the result keeps the source's dtype.
+     */
+    Tensor loadWeight(Tensor hostSource);
+
+    void copyFromHost(int[] source, Tensor destination);
+
+    void copyFromHost(float[] source, Tensor destination);
+
+    /** Copies an activation tensor (all of it) into {@code destination}, waiting for pending work. */
+    void copyToHost(Tensor source, float[] destination);
+
+    /** {@code out[t] = table[tokenIds[t]]}, converted to the activation dtype. */
+    void embedding(Tensor table, Tensor tokenIds, Tensor out);
+
+    /** {@code out[t] = x[t] / sqrt(mean(x[t]^2) + eps) * weight}; {@code out} may be {@code x}. */
+    void rmsnorm(Tensor x, Tensor weight, float eps, Tensor out);
+
+    /** {@code out = x · weightᵀ}: {@code x} is {@code n x in}, {@code weight} is {@code out x in}. */
+    void matmul(Tensor x, Tensor weight, Tensor out);
+
+    /**
+     * Rotary position embedding in place, Hugging Face's "rotate half" convention: in every head of
+     * {@code headDim} features, feature {@code j} pairs with {@code j + headDim/2} and turns by the
+     * angle {@code position * frequency[j]} whose cosine and sine are row {@code position} of the
+     * {@code maxPositions x headDim/2} tables.
+     */
+    void rope(Tensor x, int headDim, Tensor positions, Tensor cos, Tensor sin);
+
+    /** {@code out = silu(gate) * up}, elementwise; {@code out} may be {@code gate}. */
+    void siluMul(Tensor gate, Tensor up, Tensor out);
+
+    /** {@code accumulator += addend}: the residual connection. */
+    void add(Tensor accumulator, Tensor addend);
+
+    /** {@code out[i] = x[rowIndices[i]]}: picks the positions whose logits are needed. */
+    void gatherRows(Tensor x, Tensor rowIndices, Tensor out);
+
+    /** Waits until every operation issued so far has finished. */
+    void synchronize();
+
+    /** Bytes of memory this backend holds now (weights, activations, KV cache). */
+    long allocatedBytes();
+
+    /** Frees every byte this backend allocated. Tensors it handed out are invalid afterwards. */
+    @Override
+    void close();
+}

@@ -1,0 +1,268 @@
+package org.yalis.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import org.yalis.engine.BatchStats;
+import org.yalis.engine.Completion;
+import org.yalis.engine.Engine;
+import org.yalis.engine.EngineOptions;
+import org.yalis.engine.GenerationListener;
+import org.yalis.engine.Request;
+import org.yalis.engine.RequestMetrics;
+import org.yalis.engine.Sizes;
+import org.yalis.engine.cpu.WeightPlacement;
+import org.yalis.engine.model.GenerationDefaults;
+import org.yalis.engine.model.ModelFolder;
+import org.yalis.engine.sample.SamplingParams;
+import org.yalis.engine.tokenizer.Tokenizer;
+
+/** {@code yalis generate}: completes prompts with a model, as a batch. */
+@Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Generate text from a Hugging Face Llama model folder. Several prompts run as one batch.")
+final class GenerateCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR",
+            description = "Hugging Face model folder (config.json, tokenizer.json, *.safetensors).")
+    Path model;
+
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "A prompt; repeat for a batch. \"\" is BOS only.")
+    List<String> prompts = new ArrayList<>();
+
+    @Option(names = "--prompts-file", paramLabel = "FILE.jsonl",
+            description = "One prompt per line: {\"prompt\": \"...\"}. Runs after the --prompt values.")
+    Path promptsFile;
+
+    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "256",
+            description = "Most tokens to generate per prompt (default: ${DEFAULT-VALUE}).")
+    int maxNewTokens;
+
+    @Option(names = "--temperature", paramLabel = "T",
+            description = "0 is greedy. Default: the model's generation_config.json, else greedy.")
+    Double temperature;
+
+    @Option(names = "--top-k", paramLabel = "K", description = "Keep the K most likely tokens (0: all).")
+    Integer topK;
+
+    @Option(names = "--top-p", paramLabel = "P", description = "Keep the smallest set of tokens with mass >= P, in (0, 1].")
+    Double topP;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Sampling seed (default: random, printed on stderr).")
+    Long seed;
+
+    @Option(names = "--ignore-eos", description = "Keep generating past end-of-sequence tokens.")
+    boolean ignoreEos;
+
+    @Option(names = "--device", paramLabel = "NAME", defaultValue = "cpu", description = "Compute backend: cpu.")
+    String device;
+
+    @Option(names = "--attention", paramLabel = "NAME", defaultValue = "cpu",
+            description = "Attention backend (see 'yalis info'). Default: ${DEFAULT-VALUE}.")
+    String attention;
+
+    @Option(names = "--kv-block-size", paramLabel = "N", defaultValue = "16", description = "Tokens per KV block.")
+    int kvBlockSize;
+
+    @Option(names = "--kv-cache-memory", paramLabel = "SIZE",
+            description = "KV pool size, e.g. 512MiB (default: enough for the batch, at most half the free memory).")
+    String kvCacheMemory;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Compute threads (default: one per core).")
+    Integer threads;
+
+    @Option(names = "--weights", paramLabel = "copy|mmap", defaultValue = "copy",
+            description = "Keep weights in huge-page memory (copy, faster) or in the mapped file (mmap).")
+    String weights;
+
+    @Option(names = "--max-batch", paramLabel = "N", defaultValue = "64", description = "Most sequences decoding at once.")
+    int maxBatch;
+
+    @Option(names = "--max-step-tokens", paramLabel = "N", defaultValue = "512",
+            description = "Most prompt tokens per prefill step; longer prompts are prefilled in chunks.")
+    int maxStepTokens;
+
+    @Option(names = "--json", description = "Print one JSON object per prompt on stdout, in input order.")
+    boolean json;
+
+    @Override
+    public Integer call() throws JsonProcessingException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        List<String> texts = PromptInputs.collect(prompts, promptsFile);
+        ModelFolder folder = ModelFolder.open(model);
+        SamplingParams sampling = sampling(GenerationDefaults.read(model), err);
+        try (Tokenizer tokenizer = Tokenizer.load(model, folder.config().bosTokenId())) {
+            List<Request> requests = new ArrayList<>();
+            int longest = 0;
+            for (String text : texts) {
+                int[] ids = tokenizer.encode(text);
+                requests.add(new Request(ids, maxNewTokens, sampling, ignoreEos));
+                longest = Math.max(longest, ids.length + maxNewTokens);
+            }
+            EngineOptions options = new EngineOptions(model, device,
+                    threads == null ? Runtime.getRuntime().availableProcessors() : threads,
+                    WeightPlacement.parse(weights), attention, kvBlockSize,
+                    kvCacheMemory == null ? 0 : Sizes.parse(kvCacheMemory), maxBatch, maxStepTokens,
+                    Math.min(longest, folder.config().maxPositions()));
+            LoadProgress progress = LoadProgress.forStderr(err);
+            try (Engine engine = Engine.load(folder, options, progress)) {
+                progress.done();
+                err.printf(Locale.ROOT, "loaded %s: %d layers, hidden %d, %s weights on %s (%d threads), KV cache %s "
+                                + "in %d blocks of %d tokens%n", model.getFileName(), folder.config().layers(),
+                        folder.config().hiddenSize(), weights, device, options.threads(),
+                        Sizes.format(engine.kvCacheBytes()), engine.kvPool().totalBlocks(), kvBlockSize);
+                List<Completion> completions = engine.generate(requests,
+                        json ? new JsonPrinter(out, texts, tokenizer) : new TextPrinter(out, texts, requests, tokenizer));
+                if (engine.kvPool().freeBlocks() != engine.kvPool().totalBlocks()) {
+                    throw new IllegalStateException("KV blocks leaked: " + engine.kvPool().freeBlocks() + " of "
+                            + engine.kvPool().totalBlocks() + " free after the batch");
+                }
+                printSummary(err, engine.lastStats(), completions.size());
+            }
+        }
+        return 0;
+    }
+
+    private SamplingParams sampling(GenerationDefaults defaults, PrintWriter err) {
+        double t = temperature != null ? temperature : defaults.temperature();
+        int k = topK != null ? topK : (temperature != null && !defaults.doSample() ? 0 : defaults.topK());
+        double p = topP != null ? topP : (temperature != null && !defaults.doSample() ? 1 : defaults.topP());
+        long s = seed != null ? seed : new java.security.SecureRandom().nextLong();
+        SamplingParams params = new SamplingParams(t, k, p, s);
+        if (!params.isGreedy() && seed == null) {
+            err.println("sampling with seed " + s + " (pass --seed to repeat this run)");
+        }
+        return params;
+    }
+
+    private static void printSummary(PrintWriter err, BatchStats stats, int prompts) {
+        err.printf(Locale.ROOT, "%d prompt(s): prefill %d tokens in %.1f ms (%.1f tokens/s), decode %d tokens in "
+                        + "%.1f ms (%.1f tokens/s), %d preemption(s)%n", prompts, stats.prefillTokens(),
+                stats.prefillMs(), stats.prefillTokensPerSecond(), stats.decodeTokens(), stats.decodeMs(),
+                stats.decodeTokensPerSecond(), stats.preemptions());
+        err.flush();
+    }
+
+    static Map<String, Object> metrics(RequestMetrics m) {
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("prompt_tokens", m.promptTokens());
+        metrics.put("generated_tokens", m.generatedTokens());
+        metrics.put("ttft_ms", round(m.timeToFirstTokenMs()));
+        metrics.put("prefill_ms", round(m.prefillMs()));
+        metrics.put("decode_ms", round(m.decodeMs()));
+        metrics.put("e2e_ms", round(m.endToEndMs()));
+        metrics.put("prefill_tokens_per_s", round(m.prefillTokensPerSecond()));
+        metrics.put("decode_tokens_per_s", round(m.decodeTokensPerSecond()));
+        return metrics;
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 1000) / 1000.0;
+    }
+
+    /** --json: one object per prompt, printed in input order as soon as all earlier ones are done. */
+    private static final class JsonPrinter implements GenerationListener {
+        private final PrintWriter out;
+        private final List<String> texts;
+        private final Tokenizer tokenizer;
+        private final Completion[] done;
+        private final ObjectMapper mapper = new ObjectMapper();
+        private int nextToPrint;
+
+        JsonPrinter(PrintWriter out, List<String> texts, Tokenizer tokenizer) {
+            this.out = out;
+            this.texts = texts;
+            this.tokenizer = tokenizer;
+            this.done = new Completion[texts.size()];
+        }
+
+        @Override
+        public void onFinish(Completion completion) {
+            done[completion.index()] = completion;
+            while (nextToPrint < done.length && done[nextToPrint] != null) {
+                Completion c = done[nextToPrint];
+                Map<String, Object> line = new LinkedHashMap<>();
+                line.put("prompt", texts.get(nextToPrint));
+                line.put("prompt_ids", c.promptIds());
+                line.put("generated_ids", c.generatedIds());
+                line.put("text", tokenizer.continuation(c.promptIds(), c.generatedIds()));
+                line.put("finish_reason", c.finishReason().label());
+                line.put("metrics", metrics(c.metrics()));
+                try {
+                    out.println(mapper.writeValueAsString(line));
+                } catch (JsonProcessingException e) {
+                    throw new IllegalStateException(e);
+                }
+                out.flush();
+                nextToPrint++;
+            }
+        }
+    }
+
+    /**
+     * Plain text: one prompt streams token by token after its prompt text; a batch prints each
+     * completion, in input order, as soon as it and all earlier ones are done.
+     */
+    private static final class TextPrinter implements GenerationListener {
+        private final PrintWriter out;
+        private final List<String> texts;
+        private final Tokenizer tokenizer;
+        private final TextStreamer streamer;
+        private final Completion[] done;
+        private int nextToPrint;
+
+        TextPrinter(PrintWriter out, List<String> texts, List<Request> requests, Tokenizer tokenizer) {
+            this.out = out;
+            this.texts = texts;
+            this.tokenizer = tokenizer;
+            this.done = new Completion[texts.size()];
+            if (texts.size() == 1) {
+                out.print(texts.getFirst());
+                out.flush();
+                streamer = new TextStreamer(tokenizer, requests.getFirst().promptIds(), out);
+            } else {
+                streamer = null;
+            }
+        }
+
+        @Override
+        public void onToken(int requestIndex, int token) {
+            if (streamer != null) {
+                streamer.add(token);
+            }
+        }
+
+        @Override
+        public void onFinish(Completion completion) {
+            if (streamer != null) {
+                streamer.finish();
+                return;
+            }
+            done[completion.index()] = completion;
+            while (nextToPrint < done.length && done[nextToPrint] != null) {
+                Completion c = done[nextToPrint];
+                out.println("--- [" + (nextToPrint + 1) + "/" + done.length + "] (" + c.finishReason().label() + ")");
+                out.println(texts.get(nextToPrint) + tokenizer.continuation(c.promptIds(), c.generatedIds()));
+                out.flush();
+                nextToPrint++;
+            }
+        }
+    }
+
+}

@@ -1,0 +1,81 @@
+package org.yalis.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import jdk.incubator.vector.FloatVector;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import org.yalis.bindings.KnownLibrary;
+import org.yalis.bindings.LibraryLocation;
+import org.yalis.bindings.NativeLibraryLocator;
+import org.yalis.engine.Sizes;
+import org.yalis.engine.attention.AttentionBackend;
+import org.yalis.engine.attention.AttentionBackends;
+
+/** {@code yalis info}: what this machine and this build offer. */
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = "Print the JDK, CPU, vector width, attention backends and native libraries found.")
+final class InfoCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        Runtime.Version version = Runtime.version();
+        out.printf(Locale.ROOT, "JDK            %s (%s, %s)%n", version, System.getProperty("java.vendor"),
+                System.getProperty("java.home"));
+        out.printf(Locale.ROOT, "OS             %s %s %s%n", System.getProperty("os.name"),
+                System.getProperty("os.version"), System.getProperty("os.arch"));
+        out.printf(Locale.ROOT, "CPU cores      %d%n", Runtime.getRuntime().availableProcessors());
+        out.printf(Locale.ROOT, "vector width   %d bits (%d float lanes, jdk.incubator.vector)%n",
+                FloatVector.SPECIES_PREFERRED.vectorBitSize(), FloatVector.SPECIES_PREFERRED.length());
+        out.printf(Locale.ROOT, "memory         %s available%n", memoryAvailable());
+        out.printf(Locale.ROOT, "huge pages     %s%n", firstLine(Path.of("/sys/kernel/mm/transparent_hugepage/enabled")));
+        out.println("compute        cpu");
+        out.println("attention backends:");
+        for (AttentionBackend backend : AttentionBackends.available()) {
+            out.printf(Locale.ROOT, "  %-12s devices %s: %s%n", backend.name(),
+                    String.join(",", backend.capabilities().devices()), backend.description());
+        }
+        out.println("native libraries:");
+        NativeLibraryLocator locator = NativeLibraryLocator.fromEnvironment();
+        for (KnownLibrary library : KnownLibrary.values()) {
+            LibraryLocation location = locator.locate(library);
+            out.printf(Locale.ROOT, "  %-16s %s%n", library.description(), location.found()
+                    ? location.path().orElseThrow() + " (" + location.source() + ")"
+                    : "not found (" + String.join(" or ", library.fileNames()) + "; set YALIS_NATIVE_PATH)");
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static String memoryAvailable() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemAvailable:")) {
+                    return Sizes.format(Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // Not Linux.
+        }
+        return "unknown";
+    }
+
+    private static String firstLine(Path file) {
+        try {
+            return Files.readAllLines(file).getFirst();
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+}

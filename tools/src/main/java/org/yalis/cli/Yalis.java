@@ -1,0 +1,78 @@
+package org.yalis.cli;
+
+import java.io.PrintWriter;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import org.yalis.engine.YalisException;
+
+/**
+ * The {@code yalis} command line. Errors the user can fix print one line ({@code error: ...}) and
+ * exit non-zero; only {@code YALIS_DEBUG=1} shows stack traces.
+ */
+@Command(name = "yalis", mixinStandardHelpOptions = true, version = "yalis 0.1.0",
+        description = "Yalis-J: LLM inference for Llama-family Hugging Face models on CPU (GPU and tensor "
+                + "parallelism to come).",
+        subcommands = {GenerateCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
+public final class Yalis implements Runnable {
+    /** Exit code of a run that failed on bad input or a broken model. */
+    static final int EXIT_ERROR = 1;
+    /** Exit code of a command line that could not be parsed (picocli's convention). */
+    static final int EXIT_USAGE = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: use generate or info");
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line with the given streams and returns the exit code (tests call this). */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine commandLine = new CommandLine(new Yalis());
+        commandLine.setOut(out);
+        commandLine.setErr(err);
+        commandLine.setParameterExceptionHandler((exception, arguments) -> {
+            CommandLine failed = exception.getCommandLine();
+            err.println("error: " + exception.getMessage() + " (see '" + failed.getCommandSpec().qualifiedName()
+                    + " --help')");
+            err.flush();
+            return EXIT_USAGE;
+        });
+        commandLine.setExecutionExceptionHandler((exception, failed, parseResult) -> {
+            err.println("error: " + describe(exception));
+            if (System.getenv("YALIS_DEBUG") != null) {
+                exception.printStackTrace(err);
+            }
+            err.flush();
+            return EXIT_ERROR;
+        });
+        return commandLine.execute(args);
+    }
+
+    static String describe(Throwable exception) {
+        if (exception instanceof YalisException) {
+            return exception.getMessage();
+        }
+        if (exception instanceof OutOfMemoryError) {
+            return "out of memory (" + exception.getMessage() + "); lower --kv-cache-memory, --max-batch or "
+                    + "--max-step-tokens, or give the JVM more heap with JAVA_OPTS=-Xmx...";
+        }
+        Throwable cause = exception;
+        while (cause.getCause() != null && !(cause instanceof YalisException)) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof YalisException) {
+            return cause.getMessage();
+        }
+        String message = exception.getMessage() == null ? "" : ": " + exception.getMessage().replaceAll("\\s+", " ");
+        return "internal error " + exception.getClass().getSimpleName() + message
+                + " (a bug in Yalis-J; rerun with YALIS_DEBUG=1 for the stack trace and report it)";
+    }
+}
