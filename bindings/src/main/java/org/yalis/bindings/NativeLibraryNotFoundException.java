@@ -5,6 +5,6 @@ public final class NativeLibraryNotFoundException extends RuntimeException {
     public NativeLibraryNotFoundException(LibraryLocation location) {
         super(location.library().description() + " library (" + String.join(" or ", location.library().fileNames())
                 + ") not found; looked in: " + String.join(", ", location.searched())
-                + ". Install it, or point at its folder with --native-path DIR or YALIS_NATIVE_PATH=DIR");
+                + ". Install it, or point at its folder with YALIS_NATIVE_PATH=DIR");
     }
 }

@@ -28,6 +28,7 @@ import org.yalis.engine.model.Phase;
 import org.yalis.engine.model.StepInput;
 import org.yalis.engine.parallel.SingleRankPlan;
 import org.yalis.engine.sample.Sampler;
+import org.yalis.engine.sample.SamplingParams;
 import org.yalis.engine.sched.ScheduledStep;
 import org.yalis.engine.sched.Scheduler;
 import org.yalis.engine.sched.Sequence;
@@ -258,6 +259,31 @@ public final class Engine implements AutoCloseable {
         lastStats = new BatchStats(prefillTokens, millis(prefillNanos), prefillSteps, decodeTokens, millis(decodeNanos),
                 decodeSteps, scheduler.preemptions(), millis(System.nanoTime() - start));
         return List.of(completions);
+    }
+
+    /**
+     * The logits after the last of {@code tokens} (a prefill of them alone, in chunks if long): for
+     * checks that compare backends, dtypes or parallel layouts on more than the argmax.
+     */
+    public float[] lastPositionLogits(int[] tokens) {
+        Sequence sequence = admissible(0, new Request(tokens, 1, SamplingParams.greedy(), true));
+        try {
+            if (!sequence.blockTable().ensureCapacity(tokens.length)) {
+                throw new YalisException("the KV cache cannot hold " + tokens.length + " tokens");
+            }
+            Tensor logits = null;
+            for (int start = 0; start < tokens.length; start += model.maxStepTokens()) {
+                int count = Math.min(model.maxStepTokens(), tokens.length - start);
+                boolean last = start + count == tokens.length;
+                logits = model.forward(stepInput(new ScheduledStep(Phase.PREFILL,
+                        List.of(new ScheduledStep.Chunk(sequence, start, count, last)))), attention);
+            }
+            float[] host = new float[model.shape().vocab()];
+            backend.copyToHost(logits, host);
+            return host;
+        } finally {
+            sequence.blockTable().release();
+        }
     }
 
     /** Checks a request against the context and the KV pool before anything runs. */

@@ -38,6 +38,7 @@ public final class LlamaModel {
     private final Tensor ropeCos;
     private final Tensor ropeSin;
     private final Workspace workspace;
+    private final int maxStepTokens;
 
     private LlamaModel(LlamaConfig config, LocalShape shape, ComputeBackend backend, Tensor embedTokens, List<Layer> layers, Norm finalNorm, Linear lmHead, int maxSequenceLength,
                        int maxStepTokens, int maxSequences) {
@@ -55,7 +56,9 @@ public final class LlamaModel {
         this.ropeSin = backend.allocate(DType.F32, maxSequenceLength, config.headDim() / 2);
         backend.copyFromHost(tables[0], ropeCos);
         backend.copyFromHost(tables[1], ropeSin);
-        this.workspace = new Workspace(backend, shape, maxStepTokens, maxSequences);
+        this.maxStepTokens = maxStepTokens;
+        // A decode step carries one token per sequence, which can be more than a prefill chunk.
+        this.workspace = new Workspace(backend, shape, Math.max(maxStepTokens, maxSequences), maxSequences);
     }
 
     /**
@@ -111,8 +114,9 @@ public final class LlamaModel {
         return shape;
     }
 
+    /** Most tokens of a prefill step. */
     public int maxStepTokens() {
-        return workspace.maxTokens;
+        return maxStepTokens;
     }
 
     /**
