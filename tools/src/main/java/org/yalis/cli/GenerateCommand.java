@@ -24,10 +24,12 @@ import org.yalis.engine.GenerationListener;
 import org.yalis.engine.Request;
 import org.yalis.engine.RequestMetrics;
 import org.yalis.engine.Sizes;
+import org.yalis.engine.YalisException;
 import org.yalis.engine.cpu.WeightPlacement;
 import org.yalis.engine.model.GenerationDefaults;
 import org.yalis.engine.model.ModelFolder;
 import org.yalis.engine.sample.SamplingParams;
+import org.yalis.engine.tokenizer.ChatTemplate;
 import org.yalis.engine.tokenizer.Tokenizer;
 
 /** {@code yalis generate}: completes prompts with a model, as a batch. */
@@ -48,6 +50,12 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--prompts-file", paramLabel = "FILE.jsonl",
             description = "One prompt per line: {\"prompt\": \"...\"}. Runs after the --prompt values.")
     Path promptsFile;
+
+    @Option(names = "--chat", description = "Wrap each prompt as a user turn in the model's chat template.")
+    boolean chat;
+
+    @Option(names = "--system", paramLabel = "TEXT", description = "With --chat: a system turn before each prompt.")
+    String system;
 
     @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "256",
             description = "Most tokens to generate per prompt (default: ${DEFAULT-VALUE}).")
@@ -110,8 +118,15 @@ final class GenerateCommand implements Callable<Integer> {
         try (Tokenizer tokenizer = Tokenizer.load(model, folder.config().bosTokenId())) {
             List<Request> requests = new ArrayList<>();
             int longest = 0;
+            ChatTemplate template = chat ? ChatTemplate.load(model).orElseThrow(() -> new YalisException(
+                    "--chat: the model has no chat_template in tokenizer_config.json; drop --chat and format the "
+                            + "prompt yourself")) : null;
+            if (system != null && !chat) {
+                throw new YalisException("--system needs --chat");
+            }
             for (String text : texts) {
-                int[] ids = tokenizer.encode(text);
+                int[] ids = template == null ? tokenizer.encode(text)
+                        : tokenizer.encode(template.render(conversation(text), true), false);
                 requests.add(new Request(ids, maxNewTokens, sampling, ignoreEos));
                 longest = Math.max(longest, ids.length + maxNewTokens);
             }
@@ -137,6 +152,15 @@ final class GenerateCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private List<ChatTemplate.Message> conversation(String prompt) {
+        List<ChatTemplate.Message> messages = new ArrayList<>();
+        if (system != null) {
+            messages.add(new ChatTemplate.Message("system", system));
+        }
+        messages.add(new ChatTemplate.Message("user", prompt));
+        return messages;
     }
 
     private SamplingParams sampling(GenerationDefaults defaults, PrintWriter err) {

@@ -66,7 +66,18 @@ public final class Tokenizer implements AutoCloseable {
 
     /** Token ids of {@code text} with the special tokens the model expects (BOS for Llama). */
     public int[] encode(String text) {
-        long[] ids = tokenizer.encode(text, true, false).getIds();
+        return encode(text, true);
+    }
+
+    /**
+     * Token ids of {@code text}; without special tokens for text that already carries them, such as a
+     * rendered chat template (transformers encodes those with {@code add_special_tokens=False}).
+     */
+    public int[] encode(String text, boolean addSpecialTokens) {
+        long[] ids = tokenizer.encode(text, addSpecialTokens, false).getIds();
+        if (!addSpecialTokens) {
+            return Arrays.stream(ids).mapToInt(Math::toIntExact).toArray();
+        }
         int[] result = Arrays.stream(ids).mapToInt(Math::toIntExact).toArray();
         if (bosId != null && addBos != null) {
             boolean hasBos = result.length > 0 && result[0] == bosId;
