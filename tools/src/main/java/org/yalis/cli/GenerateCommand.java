@@ -29,6 +29,7 @@ import org.yalis.engine.cpu.WeightPlacement;
 import org.yalis.engine.model.GenerationDefaults;
 import org.yalis.engine.model.ModelFolder;
 import org.yalis.engine.sample.SamplingParams;
+import org.yalis.engine.synth.SyntheticModels;
 import org.yalis.engine.tokenizer.ChatTemplate;
 import org.yalis.engine.tokenizer.Tokenizer;
 
@@ -40,9 +41,12 @@ final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "Hugging Face model folder (config.json, tokenizer.json, *.safetensors).")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "DIR|synth:PRESET",
+            description = "Hugging Face model folder (config.json, tokenizer.json, *.safetensors), or synth:PRESET "
+                    + "for a random-weight model of a known shape (built once in ~/.cache/yalis).")
+    String modelArgument;
+
+    private Path model;
 
     @Option(names = "--prompt", paramLabel = "TEXT", description = "A prompt; repeat for a batch. \"\" is BOS only.")
     List<String> prompts = new ArrayList<>();
@@ -113,6 +117,7 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         List<String> texts = PromptInputs.collect(prompts, promptsFile);
+        model = SyntheticModels.resolve(modelArgument);
         ModelFolder folder = ModelFolder.open(model);
         SamplingParams sampling = sampling(GenerationDefaults.read(model), err);
         try (Tokenizer tokenizer = Tokenizer.load(model, folder.config().bosTokenId())) {
