@@ -260,8 +260,22 @@ public final class Engine implements AutoCloseable {
         return List.of(completions);
     }
 
-    /** Checks a request against the context and the KV pool before anything runs. */
+    /**
+     * Checks every request against the context and the KV pool, as {@link #generate} does before it
+     * runs anything: a caller can report a request that cannot run before it prints anything else.
+     */
+    public void check(List<Request> requests) {
+        for (int i = 0; i < requests.size(); i++) {
+            check(i, requests.get(i));
+        }
+    }
+
     private Sequence admissible(int index, Request request) {
+        return new Sequence(index, request.promptIds(), check(index, request), new BlockTable(pool));
+    }
+
+    /** Checks a request against the context and the KV pool; returns its longest length (prompt + new). */
+    private int check(int index, Request request) {
         int promptLength = request.promptIds().length;
         int context = folder.config().maxPositions();
         if (promptLength >= context) {
@@ -290,7 +304,7 @@ public final class Engine implements AutoCloseable {
                     + " blocks; raise --kv-cache-memory to at least " + Sizes.format(blocksNeeded * bytesPerBlock)
                     + " or lower --max-new-tokens");
         }
-        return new Sequence(index, request.promptIds(), maxLength, new BlockTable(pool));
+        return maxLength;
     }
 
     private FinishReason finishReason(Sequence sequence, Request request, int token) {

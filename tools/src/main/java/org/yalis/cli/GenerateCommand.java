@@ -123,6 +123,7 @@ final class GenerateCommand implements Callable<Integer> {
             LoadProgress progress = LoadProgress.forStderr(err);
             try (Engine engine = Engine.load(folder, options, progress)) {
                 progress.done();
+                engine.check(requests);   // a prompt that cannot run is the only line on stderr
                 err.printf(Locale.ROOT, "loaded %s: %d layers, hidden %d, %s weights on %s (%d threads), KV cache %s "
                                 + "in %d blocks of %d tokens%n", model.getFileName(), folder.config().layers(),
                         folder.config().hiddenSize(), weights, device, options.threads(),
