@@ -286,15 +286,24 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /** Checks a request against the context and the KV pool before anything runs. */
-    private Sequence admissible(int index, Request request) {
-        int promptLength = request.promptIds().length;
-        int context = folder.config().maxPositions();
-        if (promptLength >= context) {
-            throw new YalisException("prompt " + (index + 1) + " has " + promptLength + " tokens but the model's context"
-                    + " is " + context + " (max_position_embeddings), leaving no room to generate; shorten it to at"
-                    + " most " + (context - 1) + " tokens");
+    /**
+     * Checks every request against the context and the KV pool, as {@link #generate} does before it
+     * runs anything: a caller can report a request that cannot run before it prints anything else.
+     */
+    public void check(List<Request> requests) {
+        for (int i = 0; i < requests.size(); i++) {
+            check(i, requests.get(i));
         }
+    }
+
+    private Sequence admissible(int index, Request request) {
+        return new Sequence(index, request.promptIds(), check(index, request), new BlockTable(pool));
+    }
+
+    /** Checks a request against the context and the KV pool; returns its longest length (prompt + new). */
+    private int check(int index, Request request) {
+        int promptLength = request.promptIds().length;
+        checkContext(index, promptLength, folder.config());
         int maxLength = (int) Math.min((long) promptLength + request.maxNewTokens(), maxSequenceLength);
         if (promptLength >= maxSequenceLength) {
             throw new YalisException("prompt " + (index + 1) + " has " + promptLength + " tokens but the engine was "
@@ -316,7 +325,20 @@ public final class Engine implements AutoCloseable {
                     + " blocks; raise --kv-cache-memory to at least " + Sizes.format(blocksNeeded * bytesPerBlock)
                     + " or lower --max-new-tokens");
         }
-        return new Sequence(index, request.promptIds(), maxLength, new BlockTable(pool));
+        return maxLength;
+    }
+
+    /**
+     * Refuses a prompt that leaves no room in the model's context; static so that a caller can check
+     * before spending time on loading weights.
+     */
+    public static void checkContext(int index, int promptLength, LlamaConfig config) {
+        int context = config.maxPositions();
+        if (promptLength >= context) {
+            throw new YalisException("prompt " + (index + 1) + " has " + promptLength + " tokens but the model's context"
+                    + " is " + context + " (max_position_embeddings), leaving no room to generate; shorten it to at"
+                    + " most " + (context - 1) + " tokens");
+        }
     }
 
     private FinishReason finishReason(Sequence sequence, Request request, int token) {

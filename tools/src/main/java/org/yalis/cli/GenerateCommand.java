@@ -132,6 +132,7 @@ final class GenerateCommand implements Callable<Integer> {
             for (String text : texts) {
                 int[] ids = template == null ? tokenizer.encode(text)
                         : tokenizer.encode(template.render(conversation(text), true), false);
+                Engine.checkContext(requests.size(), ids.length, folder.config());
                 requests.add(new Request(ids, maxNewTokens, sampling, ignoreEos));
                 longest = Math.max(longest, ids.length + maxNewTokens);
             }
@@ -143,6 +144,7 @@ final class GenerateCommand implements Callable<Integer> {
             LoadProgress progress = LoadProgress.forStderr(err);
             try (Engine engine = Engine.load(folder, options, progress)) {
                 progress.done();
+                engine.check(requests);   // a prompt that cannot run is the only line on stderr
                 err.printf(Locale.ROOT, "loaded %s: %d layers, hidden %d, %s weights on %s (%d threads), KV cache %s "
                                 + "in %d blocks of %d tokens%n", model.getFileName(), folder.config().layers(),
                         folder.config().hiddenSize(), weights, device, options.threads(),

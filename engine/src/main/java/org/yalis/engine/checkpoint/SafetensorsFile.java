@@ -111,8 +111,9 @@ public final class SafetensorsFile {
                 throw corrupt(path, "tensor '" + name + "' has an invalid shape " + shapeNode);
             }
             dims.add(dim.asLong());
-            elements = Math.multiplyExact(elements, dim.asLong());
+            elements = multiplyOrCorrupt(path, name, shapeNode, elements, dim.asLong());
         }
+        long byteSize = multiplyOrCorrupt(path, name, shapeNode, elements, dtype.byteSize());
         long begin = offsets.get(0).asLong(-1);
         long end = offsets.get(1).asLong(-1);
         if (!offsets.get(0).isIntegralNumber() || !offsets.get(1).isIntegralNumber() || begin < 0 || end < begin
@@ -120,12 +121,21 @@ public final class SafetensorsFile {
             throw corrupt(path, "tensor '" + name + "' has data_offsets [" + offsets.get(0) + ", " + offsets.get(1)
                     + "] outside the " + data.byteSize() + " data bytes of the file (truncated download?)");
         }
-        if (end - begin != elements * dtype.byteSize()) {
+        if (end - begin != byteSize) {
             throw corrupt(path, "tensor '" + name + "' spans " + (end - begin) + " bytes but shape " + shapeNode
-                    + " of " + dtypeName + " needs " + elements * dtype.byteSize());
+                    + " of " + dtypeName + " needs " + byteSize);
         }
         long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
         return new CheckpointTensor(name, dtype, shape, data.asSlice(begin, end - begin), path);
+    }
+
+    /** {@code a * b}, or a corrupt-file error when a shape's size overflows a long. */
+    private static long multiplyOrCorrupt(Path path, String name, JsonNode shapeNode, long a, long b) {
+        try {
+            return Math.multiplyExact(a, b);
+        } catch (ArithmeticException e) {
+            throw corrupt(path, "tensor '" + name + "' has shape " + shapeNode + ", too large to address");
+        }
     }
 
     private static YalisException corrupt(Path path, String why) {

@@ -1,0 +1,507 @@
+package org.yalis.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import org.yalis.engine.checkpoint.Checkpoint;
+import org.yalis.engine.model.ModelFolder;
+import org.yalis.engine.tensor.DType;
+import org.yalis.engine.testing.TestModels;
+
+/**
+ * {@code yalis generate} on bad input, in-process: every case exits non-zero with exactly one
+ * {@code error: ...} line on stderr that names the cause, and no stack trace. Synthetic tiny models
+ * keep these independent of the shared model folder.
+ */
+class GenerateErrorsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One intact tiny model, written once; cases that break a model break a copy of it. */
+    @TempDir
+    static Path shared;
+
+    private static Path tiny;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void writeTinyModel() throws IOException {
+        tiny = TestModels.writeTinyModel(shared.resolve("tiny"), DType.F32, 42);
+    }
+
+    // --- running the CLI -----------------------------------------------------------------------
+
+    record Run(int exitCode, String out, String err) {
+        /** Non-empty stderr lines, without the JVM's own "WARNING:" lines. */
+        List<String> errLines() {
+            return err.lines().filter(line -> !line.isBlank()).filter(line -> !line.startsWith("WARNING:")).toList();
+        }
+    }
+
+    static Run yalis(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code;
+        try (PrintWriter o = new PrintWriter(out); PrintWriter e = new PrintWriter(err)) {
+            code = Yalis.execute(args, o, e);
+        }
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    /** {@code generate --model model} plus {@code args}, with {@code --max-new-tokens 2} unless they set it. */
+    static Run generate(Path model, String... args) {
+        List<String> all = new ArrayList<>(List.of("generate", "--model", model.toString()));
+        if (!Arrays.asList(args).contains("--max-new-tokens")) {
+            all.addAll(List.of("--max-new-tokens", "2"));
+        }
+        all.addAll(Arrays.asList(args));
+        return yalis(all.toArray(String[]::new));
+    }
+
+    /**
+     * Exit code {@code exitCode}, one stderr line {@code error: ...} containing every fragment, no
+     * stack trace, and no "internal error" (which is how the CLI reports a bug, not bad input).
+     */
+    static String assertCleanError(Run run, int exitCode, String... fragments) {
+        String context = "exit " + run.exitCode() + ", stderr:\n" + run.err();
+        assertEquals(exitCode, run.exitCode(), context);
+        List<String> lines = run.errLines();
+        assertEquals(1, lines.size(), "exactly one line on stderr; " + context);
+        String line = lines.getFirst();
+        assertTrue(line.startsWith("error: "), context);
+        for (String fragment : fragments) {
+            assertTrue(line.contains(fragment), "the error should contain '" + fragment + "'; " + context);
+        }
+        assertFalse(run.err().contains("\tat "), "no stack trace; " + context);
+        assertFalse(run.err().contains("Exception"), "no exception names; " + context);
+        assertFalse(line.contains("internal error"), "bad input is not an internal error; " + context);
+        return line;
+    }
+
+    static String assertCleanError(Run run, String... fragments) {
+        return assertCleanError(run, Yalis.EXIT_ERROR, fragments);
+    }
+
+    // --- breaking model folders ----------------------------------------------------------------
+
+    private Path copyOfTiny() throws IOException {
+        return TestModels.copyModel(tiny, dir.resolve("model"));
+    }
+
+    private static void editConfig(Path model, Consumer<ObjectNode> edit) throws IOException {
+        Path file = model.resolve(ModelFolder.CONFIG);
+        ObjectNode config = (ObjectNode) JSON.readTree(file.toFile());
+        edit.accept(config);
+        JSON.writeValue(file.toFile(), config);
+    }
+
+    /** Rewrites a safetensors header (the tensor bytes stay as they are; offsets are relative to them). */
+    private static void editHeader(Path file, Consumer<ObjectNode> edit) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        long headerLength = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        ObjectNode header = (ObjectNode) JSON.readTree(new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8));
+        edit.accept(header);
+        byte[] json = JSON.writeValueAsBytes(header);
+        ByteBuffer rewritten = ByteBuffer.allocate(8 + json.length + bytes.length - 8 - (int) headerLength)
+                .order(ByteOrder.LITTLE_ENDIAN);
+        rewritten.putLong(json.length).put(json).put(bytes, 8 + (int) headerLength, bytes.length - 8 - (int) headerLength);
+        Files.write(file, rewritten.array());
+    }
+
+    private static long dataBytes(Path file) throws IOException {
+        byte[] head = new byte[8];
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            channel.read(ByteBuffer.wrap(head));
+            return channel.size() - 8 - ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        }
+    }
+
+    // --- missing or unsupported model folders --------------------------------------------------
+
+    @Test
+    void missingModelFolder() {
+        Path missing = dir.resolve("no-such-model");
+
+        assertCleanError(generate(missing, "--prompt", "hi"), missing.toString(), "does not exist");
+    }
+
+    @Test
+    void modelIsAFile() throws IOException {
+        Path file = Files.writeString(dir.resolve("model.safetensors"), "x");
+
+        assertCleanError(generate(file, "--prompt", "hi"), file.toString(), "is a file, not a folder");
+    }
+
+    @Test
+    void noConfigJson() throws IOException {
+        Path model = copyOfTiny();
+        Files.delete(model.resolve("config.json"));
+
+        assertCleanError(generate(model, "--prompt", "hi"), "has no config.json");
+    }
+
+    @Test
+    void noTokenizerJson() throws IOException {
+        Path model = copyOfTiny();
+        Files.delete(model.resolve("tokenizer.json"));
+
+        assertCleanError(generate(model, "--prompt", "hi"), "has no tokenizer.json");
+    }
+
+    @Test
+    void tokenizerJsonThatIsNotATokenizer() throws IOException {
+        Path model = copyOfTiny();
+        Files.writeString(model.resolve("tokenizer.json"), "{\"version\": \"1.0\"}");
+
+        assertCleanError(generate(model, "--prompt", "hi"), "cannot load tokenizer", "tokenizer.json");
+    }
+
+    @Test
+    void noWeights() throws IOException {
+        Path model = copyOfTiny();
+        Files.delete(model.resolve(Checkpoint.SINGLE_FILE));
+
+        assertCleanError(generate(model, "--prompt", "hi"), "no model.safetensors or model.safetensors.index.json");
+    }
+
+    @Test
+    void onlyPytorchWeights() throws IOException {
+        Path model = copyOfTiny();
+        Files.move(model.resolve(Checkpoint.SINGLE_FILE), model.resolve("pytorch_model.bin"));
+
+        assertCleanError(generate(model, "--prompt", "hi"), "only PyTorch .bin weights", "convert them to safetensors");
+    }
+
+    @Test
+    void unsupportedModelType() throws IOException {
+        Path model = copyOfTiny();
+        editConfig(model, config -> {
+            config.put("model_type", "qwen2");
+            config.putArray("architectures").add("Qwen2ForCausalLM");
+        });
+
+        assertCleanError(generate(model, "--prompt", "hi"), "unsupported model_type 'qwen2'", "Qwen2ForCausalLM");
+    }
+
+    @Test
+    void configThatIsNotJson() throws IOException {
+        Path model = copyOfTiny();
+        Files.writeString(model.resolve("config.json"), "{\"model_type\": ");
+
+        assertCleanError(generate(model, "--prompt", "hi"), "config.json is not valid JSON");
+    }
+
+    // --- corrupt weights -----------------------------------------------------------------------
+
+    @Test
+    void truncatedSafetensors() throws IOException {
+        Path model = copyOfTiny();
+        Path weights = model.resolve(Checkpoint.SINGLE_FILE);
+        try (FileChannel channel = FileChannel.open(weights, StandardOpenOption.WRITE)) {
+            channel.truncate(channel.size() / 2);
+        }
+
+        assertCleanError(generate(model, "--prompt", "hi"), weights.toString(), "is corrupt", "outside the",
+                "truncated download");
+    }
+
+    @Test
+    void headerLengthLargerThanTheFile() throws IOException {
+        Path model = copyOfTiny();
+        Path weights = model.resolve(Checkpoint.SINGLE_FILE);
+        long size = Files.size(weights);
+        try (FileChannel channel = FileChannel.open(weights, StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, size), 0);
+        }
+
+        assertCleanError(generate(model, "--prompt", "hi"), weights.toString(), "is corrupt",
+                "header claims " + size + " bytes");
+    }
+
+    @Test
+    void weightsFileShorterThanTheLengthField() throws IOException {
+        Path model = copyOfTiny();
+        Path weights = model.resolve(Checkpoint.SINGLE_FILE);
+        Files.write(weights, new byte[3]);
+
+        assertCleanError(generate(model, "--prompt", "hi"), weights.toString(), "is corrupt", "3 bytes");
+    }
+
+    @Test
+    void tensorOffsetsOutsideTheData() throws IOException {
+        Path model = copyOfTiny();
+        Path weights = model.resolve(Checkpoint.SINGLE_FILE);
+        long data = dataBytes(weights);
+        editHeader(weights, header -> {
+            ObjectNode norm = (ObjectNode) header.get("model.norm.weight");
+            long begin = norm.get("data_offsets").get(0).asLong();
+            norm.putArray("data_offsets").add(begin + data).add(begin + data + 512);
+        });
+
+        assertCleanError(generate(model, "--prompt", "hi"), weights.toString(), "is corrupt",
+                "tensor 'model.norm.weight'", "outside the " + data + " data bytes");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"F8_E4M3", "I64"})
+    void unknownDtype(String dtype) throws IOException {
+        Path model = copyOfTiny();
+        Path weights = model.resolve(Checkpoint.SINGLE_FILE);
+        editHeader(weights, header -> ((ObjectNode) header.get("model.layers.1.mlp.up_proj.weight")).put("dtype", dtype));
+
+        assertCleanError(generate(model, "--prompt", "hi"), weights.toString(),
+                "tensor 'model.layers.1.mlp.up_proj.weight' has dtype '" + dtype + "'", "supported: F32, BF16, F16");
+    }
+
+    @Test
+    void tensorShapeDisagreesWithTheConfig() throws IOException {
+        Path model = copyOfTiny();
+        Path weights = model.resolve(Checkpoint.SINGLE_FILE);
+        // Same bytes, transposed shape: the file is consistent, the model is not.
+        editHeader(weights, header -> ((ObjectNode) header.get("model.layers.0.mlp.up_proj.weight"))
+                .putArray("shape").add(128).add(344));
+
+        assertCleanError(generate(model, "--prompt", "hi"), "tensor 'model.layers.0.mlp.up_proj.weight'",
+                "has shape [128, 344] but config.json implies [344, 128]", "do not match config.json");
+    }
+
+    @Test
+    void configHiddenSizeDisagreesWithTheWeights() throws IOException {
+        Path model = copyOfTiny();
+        editConfig(model, config -> config.put("hidden_size", 64));
+
+        assertCleanError(generate(model, "--prompt", "hi"), "tensor 'model.embed_tokens.weight'",
+                "has shape [512, 128] but config.json implies [512, 64]");
+    }
+
+    @Test
+    void tensorMissingFromTheCheckpoint() throws IOException {
+        Path model = copyOfTiny();
+        editConfig(model, config -> config.put("num_hidden_layers", 3));
+
+        assertCleanError(generate(model, "--prompt", "hi"), "no tensor 'model.layers.2.input_layernorm.weight'");
+    }
+
+    // --- prompts and sampling ------------------------------------------------------------------
+
+    @Test
+    void promptLongerThanTheContext() throws IOException {
+        Path model = copyOfTiny();
+        editConfig(model, config -> config.put("max_position_embeddings", 16));
+        String prompt = "a prompt much longer than sixteen byte tokens";
+
+        // BOS plus one token per byte.
+        assertCleanError(generate(model, "--prompt", prompt), "prompt 1 has " + (prompt.length() + 1) + " tokens",
+                "context is 16", "at most 15 tokens");
+    }
+
+    @Test
+    void secondPromptLongerThanTheContext() throws IOException {
+        Path model = copyOfTiny();
+        editConfig(model, config -> config.put("max_position_embeddings", 16));
+
+        assertCleanError(generate(model, "--prompt", "short", "--prompt", "x".repeat(15)),
+                "prompt 2 has 16 tokens", "context is 16");
+    }
+
+    @Test
+    void negativeTemperature() {
+        assertCleanError(generate(tiny, "--prompt", "hi", "--temperature=-0.5"), "--temperature", "got -0.5");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "1.5", "-1"})
+    void topPOutsideZeroToOne(String topP) {
+        assertCleanError(generate(tiny, "--prompt", "hi", "--temperature", "0.8", "--seed", "1", "--top-p=" + topP),
+                "--top-p must be in (0, 1]", "got " + Double.parseDouble(topP));
+    }
+
+    @Test
+    void negativeTopK() {
+        assertCleanError(generate(tiny, "--prompt", "hi", "--temperature", "0.8", "--seed", "1", "--top-k=-1"),
+                "--top-k must be >= 0");
+    }
+
+    @Test
+    void zeroMaxNewTokens() {
+        assertCleanError(yalis("generate", "--model", tiny.toString(), "--prompt", "hi", "--max-new-tokens", "0"),
+                "--max-new-tokens must be at least 1");
+    }
+
+    @Test
+    void noPromptAtAll() {
+        assertCleanError(generate(tiny), "no prompt given", "--prompt", "--prompts-file");
+    }
+
+    @Test
+    void promptsFileLineThatIsNotJson() throws IOException {
+        Path file = Files.writeString(dir.resolve("prompts.jsonl"), "{\"prompt\": \"fine\"}\n\n{\"prompt\": oops}\n");
+
+        assertCleanError(generate(tiny, "--prompts-file", file.toString()), "line 3 of " + file, "is not JSON");
+    }
+
+    @Test
+    void promptsFileLineWithoutAPrompt() throws IOException {
+        Path file = Files.writeString(dir.resolve("prompts.jsonl"), "{\"text\": \"no prompt key\"}\n");
+
+        assertCleanError(generate(tiny, "--prompts-file", file.toString()), "line 1 of " + file,
+                "no \"prompt\" string");
+    }
+
+    @Test
+    void missingPromptsFile() {
+        Path file = dir.resolve("absent.jsonl");
+
+        assertCleanError(generate(tiny, "--prompts-file", file.toString()), "prompts file " + file, "does not exist");
+    }
+
+    // --- engine options ------------------------------------------------------------------------
+
+    /** The tiny model's KV block: 2 (K, V) x 2 layers x 16 tokens x 2 KV heads x 32 dims x 4 bytes. */
+    private static final int TINY_BLOCK_BYTES = 2 * 2 * 16 * 2 * 32 * 4;
+
+    @Test
+    void kvPoolTooSmallForOneSequence() {
+        Run run = generate(tiny, "--prompt", "hello", "--kv-cache-memory", String.valueOf(TINY_BLOCK_BYTES),
+                "--max-new-tokens", "100", "--ignore-eos");
+
+        // 6 prompt tokens + 100 new, the last never cached: 105 tokens, 7 blocks of 16.
+        assertCleanError(run, "holds 1 blocks of 16 tokens", "needs 7 blocks", "raise --kv-cache-memory",
+                "lower --max-new-tokens");
+    }
+
+    @Test
+    void kvCacheMemoryTooSmallForOneBlock() {
+        Run run = generate(tiny, "--prompt", "hello", "--kv-cache-memory", "1KiB");
+
+        assertCleanError(run, "--kv-cache-memory 1.0 KiB holds no KV block", "16.0 KiB");
+    }
+
+    @Test
+    void kvCacheMemoryThatIsNotASize() {
+        assertCleanError(generate(tiny, "--prompt", "hi", "--kv-cache-memory", "lots"), "cannot read 'lots' as a size");
+    }
+
+    @Test
+    void unknownAttentionBackend() {
+        assertCleanError(generate(tiny, "--prompt", "hi", "--attention", "flash-attn-9"),
+                "unknown attention backend 'flash-attn-9'", "available: cpu");
+    }
+
+    @Test
+    void unknownDevice() {
+        assertCleanError(generate(tiny, "--prompt", "hi", "--device", "tpu"), "unknown --device 'tpu'", "available: cpu");
+    }
+
+    @Test
+    void unknownWeightsPlacement() {
+        assertCleanError(generate(tiny, "--prompt", "hi", "--weights", "disk"), "unknown --weights 'disk'");
+    }
+
+    @Test
+    void kvBlockSizeZero() {
+        assertCleanError(generate(tiny, "--prompt", "hi", "--kv-block-size", "0"), "--kv-block-size must be at least 1");
+    }
+
+    @Test
+    void threadsZero() {
+        assertCleanError(generate(tiny, "--prompt", "hi", "--threads", "0"), "--threads must be at least 1");
+    }
+
+    @Test
+    void maxBatchZero() {
+        assertCleanError(generate(tiny, "--prompt", "hi", "--max-batch", "0"), "--max-batch must be at least 1");
+    }
+
+    // --- the command line itself ---------------------------------------------------------------
+
+    @Test
+    void unknownOption() {
+        assertCleanError(generate(tiny, "--prompt", "hi", "--no-such-flag"), Yalis.EXIT_USAGE,
+                "Unknown option: '--no-such-flag'", "yalis generate --help");
+    }
+
+    @Test
+    void optionValueOfTheWrongType() {
+        assertCleanError(generate(tiny, "--prompt", "hi", "--threads", "many"), Yalis.EXIT_USAGE, "--threads",
+                "'many'");
+    }
+
+    @Test
+    void missingModelOption() {
+        assertCleanError(yalis("generate", "--prompt", "hi"), Yalis.EXIT_USAGE, "Missing required option",
+                "--model");
+    }
+
+    @Test
+    void unknownCommand() {
+        assertCleanError(yalis("serve"), Yalis.EXIT_USAGE, "'serve'");
+    }
+
+    @Test
+    void noCommand() {
+        assertCleanError(yalis(), Yalis.EXIT_USAGE, "missing command");
+    }
+
+    // --- the happy path ------------------------------------------------------------------------
+
+    @Test
+    void jsonOutputForTwoPrompts() throws IOException {
+        Run run = generate(tiny, "--prompt", "Once upon", "--prompt", "", "--json", "--ignore-eos",
+                "--max-new-tokens", "3");
+
+        assertEquals(0, run.exitCode(), run.err());
+        assertFalse(run.err().contains("error:"), run.err());
+        List<String> lines = run.out().lines().filter(line -> !line.isBlank()).toList();
+        assertEquals(2, lines.size(), run.out());
+        JsonNode first = JSON.readTree(lines.get(0));
+        JsonNode second = JSON.readTree(lines.get(1));
+        for (JsonNode line : List.of(first, second)) {
+            assertEquals(List.of("prompt", "prompt_ids", "generated_ids", "text", "finish_reason", "metrics"),
+                    fieldNames(line), line.toString());
+            for (String metric : List.of("prefill_ms", "decode_ms", "prefill_tokens_per_s", "decode_tokens_per_s")) {
+                assertTrue(line.get("metrics").get(metric).isNumber(), metric + " in " + line);
+            }
+            assertEquals(1, line.get("prompt_ids").get(0).asInt(), "BOS first: " + line);
+            assertEquals(3, line.get("generated_ids").size(), "--ignore-eos runs to --max-new-tokens: " + line);
+            assertEquals("length", line.get("finish_reason").asText(), line.toString());
+            assertTrue(line.get("text").isTextual(), line.toString());
+        }
+        assertEquals("Once upon", first.get("prompt").asText());
+        assertEquals(1 + "Once upon".length(), first.get("prompt_ids").size(), "BOS and one token per byte");
+        assertEquals("", second.get("prompt").asText());
+        assertEquals("[1]", second.get("prompt_ids").toString(), "an empty prompt is BOS only");
+    }
+
+    private static List<String> fieldNames(JsonNode node) {
+        List<String> names = new ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+}
