@@ -24,7 +24,6 @@ public final class CpuBackend implements ComputeBackend {
     private final ComputePool pool;
     private final WeightPlacement placement;
     private final HostWeightStore weightStore = new HostWeightStore(arena);
-    private final Scratch matmulScratch = new Scratch();
     private long activationBytes;
     private long mappedWeightBytes;
 
@@ -140,7 +139,7 @@ public final class CpuBackend implements ComputeBackend {
 
     @Override
     public void matmul(Tensor x, Tensor weight, Tensor out) {
-        CpuMatmul.multiply(pool, matmulScratch, x, weight, out);
+        CpuMatmul.multiply(pool, x, weight, out);
     }
 
     @Override
@@ -217,7 +216,7 @@ public final class CpuBackend implements ComputeBackend {
 
     @Override
     public long allocatedBytes() {
-        return activationBytes + weightStore.reservedBytes() + matmulScratch.byteSize();
+        return activationBytes + weightStore.reservedBytes();
     }
 
     /** Weight bytes left in the mapped checkpoint (placement {@code mmap}). */
@@ -228,7 +227,6 @@ public final class CpuBackend implements ComputeBackend {
     @Override
     public void close() {
         pool.close();
-        matmulScratch.close();
         arena.close();
     }
 
