@@ -5,7 +5,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import org.yalis.engine.attention.Attention;
@@ -13,6 +12,7 @@ import org.yalis.engine.attention.AttentionBatch;
 import org.yalis.engine.attention.AttentionSpec;
 import org.yalis.engine.cpu.ComputePool;
 import org.yalis.engine.cpu.CpuBackend;
+import org.yalis.engine.cpu.Lanes;
 import org.yalis.engine.tensor.DType;
 import org.yalis.engine.tensor.Tensor;
 
@@ -166,7 +166,7 @@ final class CpuAttention implements Attention {
                 accumulator = FloatVector.fromMemorySegment(F, a, aOffset + d * 4L, LE)
                         .fma(FloatVector.fromMemorySegment(F, b, bOffset + d * 4L, LE), accumulator);
             }
-            sum = accumulator.reduceLanes(VectorOperators.ADD);
+            sum = Lanes.sum(accumulator);
         }
         for (; d < length; d++) {
             sum += a.get(FLOAT, aOffset + d * 4L) * b.get(FLOAT, bOffset + d * 4L);

@@ -354,7 +354,7 @@ final class CpuMatmul {
     /** Reduces one accumulator, adds the elements past the last whole vector in order, writes the sum. */
     private static void store(Problem p, MemorySegment w, long rowStart, DType type, int row, int token,
                               FloatVector accumulator) {
-        float sum = accumulator.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(accumulator);
         long x0 = token * p.xRowBytes;
         for (int k = p.kVector; k < p.k; k++) {
             sum += scalarWeight(w, rowStart, type, k) * p.x.get(FLOAT, x0 + k * 4L);
