@@ -8,6 +8,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import org.yalis.engine.tensor.DType;
@@ -42,6 +43,10 @@ final class CpuMatmul {
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
     static final int TOKEN_BLOCK = 64;
     private static final int ROW_TILE = 4;
+    /** Lane rotations for {@link #sumLanes}, built once: constants the JIT keeps in registers. */
+    private static final VectorShuffle<Float> FOLD_HALF = VectorShuffle.iota(F, L / 2, 1, true);
+    private static final VectorShuffle<Float> FOLD_QUARTER = VectorShuffle.iota(F, Math.max(1, L / 4), 1, true);
+    private static final VectorShuffle<Float> FOLD_EIGHTH = VectorShuffle.iota(F, Math.max(1, L / 8), 1, true);
     /** Below this many multiply-adds a parallel loop costs more than it saves. */
     private static final long PARALLEL_THRESHOLD = 1 << 15;
 
@@ -424,7 +429,7 @@ final class CpuMatmul {
 
     /** Reduces one accumulator, adds the elements past the last full vector, and writes the result. */
     private static void store(Problem p, int row, int token, FloatVector accumulator) {
-        float sum = accumulator.reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(accumulator);
         long w0 = row * p.wRowBytes;
         long x0 = token * p.xRowBytes;
         for (int k = p.kVector; k < p.k; k++) {
@@ -437,6 +442,31 @@ final class CpuMatmul {
             sum += weight * p.x.get(FLOAT, x0 + k * 4L);
         }
         p.out.set(FLOAT, ((long) token * p.outRows + row) * 4L, sum);
+    }
+
+    /**
+     * The sum of the lanes in one fixed order: the vector folded onto itself (rotated by half, a
+     * quarter, an eighth of its lanes), then the remaining partial sums in lane order.
+     * {@code reduceLanes(ADD)} is not usable here: its order is unspecified "and may even vary over
+     * time" (the Java fallback adds in lane order, the JIT's intrinsic as a tree), so the same token
+     * gave different bits depending on which kernel ran it and whether that kernel was compiled yet.
+     */
+    private static float sumLanes(FloatVector accumulator) {
+        FloatVector folded = accumulator.add(accumulator.rearrange(FOLD_HALF));
+        int partialSums = L / 2;
+        if (L >= 4) {
+            folded = folded.add(folded.rearrange(FOLD_QUARTER));
+            partialSums = L / 4;
+        }
+        if (L >= 8) {
+            folded = folded.add(folded.rearrange(FOLD_EIGHTH));
+            partialSums = L / 8;
+        }
+        float sum = folded.lane(0);
+        for (int i = 1; i < partialSums; i++) {
+            sum += folded.lane(i);
+        }
+        return sum;
     }
 
     // ---------------------------------------------------------------- activation layout for paired weights
