@@ -1,400 +1,176 @@
 package org.yalis.engine;
 
-import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 
-import org.yalis.engine.attention.Attention;
-import org.yalis.engine.attention.AttentionBackend;
-import org.yalis.engine.attention.AttentionBackends;
-import org.yalis.engine.attention.AttentionBatch;
-import org.yalis.engine.attention.AttentionSpec;
-import org.yalis.engine.checkpoint.Checkpoint;
-import org.yalis.engine.cpu.CpuBackend;
-import org.yalis.engine.kv.BlockTable;
+import org.yalis.engine.comm.CommunicationException;
+import org.yalis.engine.comm.Communicator;
+import org.yalis.engine.comm.LocalCommunicator;
 import org.yalis.engine.kv.KvBlockPool;
 import org.yalis.engine.model.LlamaConfig;
-import org.yalis.engine.model.LlamaModel;
-import org.yalis.engine.model.LocalShape;
 import org.yalis.engine.model.ModelFolder;
-import org.yalis.engine.model.Phase;
-import org.yalis.engine.model.StepInput;
-import org.yalis.engine.parallel.SingleRankPlan;
-import org.yalis.engine.sample.Sampler;
-import org.yalis.engine.sample.SamplingParams;
-import org.yalis.engine.sched.ScheduledStep;
-import org.yalis.engine.sched.Scheduler;
-import org.yalis.engine.sched.Sequence;
 import org.yalis.engine.tensor.ComputeBackend;
-import org.yalis.engine.tensor.DType;
-import org.yalis.engine.tensor.Tensor;
 
 /**
- * A loaded model ready to generate: weights placed on a compute backend, a paged KV cache behind an
- * attention backend, and the loop that schedules, runs and samples steps until every request is done.
+ * A loaded model ready to generate. One rank, or the ranks of a tensor-parallel grid that live in
+ * this process ({@code --collective local}: one thread per rank, each with its own backend and
+ * share of the weights). Every call runs on all local ranks at once; rank 0 reports.
  */
 public final class Engine implements AutoCloseable {
-    /** Share of the memory available after loading the weights that a default KV pool may take. */
-    private static final double DEFAULT_KV_SHARE = 0.5;
+    private final List<EngineRank> ranks;
+    /** One thread per in-process rank; absent with a single rank, which runs on the caller's thread. */
+    private final ExecutorService rankThreads;
 
-    private final EngineOptions options;
-    private final ModelFolder folder;
-    private final Set<Integer> eosTokenIds;
-    private final Arena checkpointArena;
-    private final ComputeBackend backend;
-    private final LlamaModel model;
-    private final KvBlockPool pool;
-    private final Attention attention;
-    private final int maxSequenceLength;
-    private BatchStats lastStats;
-
-    private Engine(EngineOptions options, ModelFolder folder, Arena checkpointArena, ComputeBackend backend,
-                   LlamaModel model, KvBlockPool pool, Attention attention, int maxSequenceLength) {
-        this.options = options;
-        this.folder = folder;
-        this.eosTokenIds = new HashSet<>(folder.eosTokenIds());
-        this.checkpointArena = checkpointArena;
-        this.backend = backend;
-        this.model = model;
-        this.pool = pool;
-        this.attention = attention;
-        this.maxSequenceLength = maxSequenceLength;
+    private Engine(List<EngineRank> ranks, ExecutorService rankThreads) {
+        this.ranks = ranks;
+        this.rankThreads = rankThreads;
     }
 
     /**
-     * Loads the model in {@code folder}: maps the checkpoint, places the weights on the backend, sizes
-     * the KV pool and creates the attention backend. {@code progress} hears each weight as it is placed.
+     * Loads the model in {@code folder} over {@code options.ranks()} ranks. {@code progress} hears
+     * rank 0's weights as they are placed.
      */
     public static Engine load(ModelFolder folder, EngineOptions options, BiConsumer<String, Long> progress) {
-        LlamaConfig config = folder.config();
-        int maxSequenceLength = options.maxSequenceLength() == 0 ? config.maxPositions()
-                : Math.min(options.maxSequenceLength(), config.maxPositions());
-        Arena arena = Arena.ofShared();
-        ComputeBackend backend = null;
-        Attention attention = null;
+        int size = options.ranks();
+        if (!options.collective().equals("local")) {
+            throw new YalisException("unknown --collective '" + options.collective() + "'; available: local");
+        }
+        List<Communicator> world = LocalCommunicator.createGroup(size);
+        int threadsPerRank = Math.max(1, options.threads() / size);
+        if (size == 1) {
+            return new Engine(List.of(EngineRank.load(folder, options, world.getFirst(), threadsPerRank, progress)),
+                    null);
+        }
+        ExecutorService threads = Executors.newFixedThreadPool(size,
+                Thread.ofPlatform().name("yalis-rank-", 0).daemon().factory());
         try {
-            backend = createBackend(options);
-            Checkpoint checkpoint = Checkpoint.open(folder.path(), arena);
-            SingleRankPlan plan = new SingleRankPlan();
-            LlamaModel model = LlamaModel.load(config, checkpoint, backend, plan, maxSequenceLength,
-                    options.maxStepTokens(), options.maxBatch(), progress);
-            LocalShape shape = model.shape();
-            int blocks = kvBlocks(options, shape, config.layers(), maxSequenceLength);
-            AttentionSpec spec = new AttentionSpec(config.layers(), shape.heads(), shape.kvHeads(), shape.headDim(),
-                    (float) (1.0 / Math.sqrt(shape.headDim())), options.kvBlockSize(), blocks, DType.F32);
-            AttentionBackend attentionBackend = AttentionBackends.select(options.attention(), backend.name(), spec);
-            attention = attentionBackend.create(spec, backend);
-            return new Engine(options, folder, arena, backend, model, new KvBlockPool(blocks, options.kvBlockSize()),
-                    attention, maxSequenceLength);
+            List<EngineRank> loaded = onEveryRank(threads, size, rank -> EngineRank.load(folder, options,
+                    world.get(rank), threadsPerRank, rank == 0 ? progress : null));
+            return new Engine(loaded, threads);
         } catch (RuntimeException | Error e) {
-            if (attention != null) {
-                attention.close();
-            }
-            if (backend != null) {
-                backend.close();
-            }
-            arena.close();
+            threads.shutdownNow();
             throw e;
         }
     }
 
-    private static ComputeBackend createBackend(EngineOptions options) {
-        return switch (options.device()) {
-            case "cpu" -> new CpuBackend(options.threads(), options.weights());
-            default -> throw new YalisException("unknown --device '" + options.device() + "'; available: cpu");
-        };
-    }
-
-    /** Pool size: as asked, or enough for a full batch of the longest sequences within a share of free memory. */
-    private static int kvBlocks(EngineOptions options, LocalShape shape, int layers, int maxSequenceLength) {
-        long bytesPerBlock = AttentionSpec.bytesPerBlock(layers, shape.kvHeads(), shape.headDim(),
-                options.kvBlockSize(), DType.F32);
-        if (options.kvCacheBytes() > 0) {
-            long blocks = options.kvCacheBytes() / bytesPerBlock;
-            if (blocks == 0) {
-                throw new YalisException("--kv-cache-memory " + Sizes.format(options.kvCacheBytes())
-                        + " holds no KV block: one block of " + options.kvBlockSize() + " tokens takes "
-                        + Sizes.format(bytesPerBlock) + "; give at least that much");
-            }
-            return (int) Math.min(Integer.MAX_VALUE, blocks);
+    /**
+     * Runs {@code work} for every rank on its own thread and returns the results in rank order. When
+     * ranks fail, the cause reported is the first that is not merely "another rank failed".
+     */
+    private static <T> List<T> onEveryRank(ExecutorService threads, int size, Function<Integer, T> work) {
+        List<Future<T>> futures = new ArrayList<>();
+        for (int r = 0; r < size; r++) {
+            int rank = r;
+            futures.add(threads.submit((Callable<T>) () -> work.apply(rank)));
         }
-        long perSequence = (maxSequenceLength + options.kvBlockSize() - 1) / options.kvBlockSize();
-        long wanted = perSequence * options.maxBatch();
-        long affordable = (long) (availableMemoryBytes() * DEFAULT_KV_SHARE) / bytesPerBlock;
-        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, Math.min(wanted, affordable)));
-    }
-
-    /** MemAvailable from /proc/meminfo (what the kernel can give without swapping), else the JVM's view. */
-    static long availableMemoryBytes() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemAvailable:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+        List<T> results = new ArrayList<>();
+        Throwable primary = null;
+        Throwable secondary = null;
+        for (Future<T> future : futures) {
+            try {
+                results.add(future.get());
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof CommunicationException) {
+                    secondary = secondary == null ? cause : secondary;
+                } else {
+                    primary = primary == null ? cause : primary;
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new YalisException("interrupted while waiting for the ranks", e);
             }
-        } catch (IOException | NumberFormatException e) {
-            // Not Linux: fall through.
         }
-        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-                .getOperatingSystemMXBean();
-        return os.getFreeMemorySize();
+        Throwable failure = primary != null ? primary : secondary;
+        if (failure instanceof RuntimeException runtime) {
+            throw runtime;
+        } else if (failure instanceof Error error) {
+            throw error;
+        }
+        return results;
+    }
+
+    private <T> List<T> onEveryRank(Function<EngineRank, T> work) {
+        if (rankThreads == null) {
+            return List.of(work.apply(ranks.getFirst()));
+        }
+        return onEveryRank(rankThreads, ranks.size(), rank -> work.apply(ranks.get(rank)));
+    }
+
+    private EngineRank first() {
+        return ranks.getFirst();
     }
 
     public ModelFolder folder() {
-        return folder;
+        return first().folder();
     }
 
     public LlamaConfig config() {
-        return folder.config();
-    }
-
-    public ComputeBackend backend() {
-        return backend;
-    }
-
-    public KvBlockPool kvPool() {
-        return pool;
-    }
-
-    public long kvCacheBytes() {
-        return attention.kvCacheBytes();
+        return first().config();
     }
 
     public EngineOptions options() {
-        return options;
+        return first().options();
     }
 
-    /** Totals of the last {@link #generate} call. */
+    /** Rank 0's backend. */
+    public ComputeBackend backend() {
+        return first().backend();
+    }
+
+    /** Rank 0's KV pool (every rank's pool makes the same decisions). */
+    public KvBlockPool kvPool() {
+        return first().kvPool();
+    }
+
+    /** KV cache memory of rank 0. */
+    public long kvCacheBytes() {
+        return first().kvCacheBytes();
+    }
+
+    /** Totals of the last {@link #generate} call, as rank 0 measured them. */
     public BatchStats lastStats() {
-        return lastStats;
+        return first().lastStats();
+    }
+
+    /** Checks requests against the context and the KV pool before anything runs. */
+    public void check(List<Request> requests) {
+        first().check(requests);
     }
 
     /**
      * Generates completions for {@code requests}, batched, and returns them in input order. The KV
-     * pool is back to all free when this returns.
+     * pool is back to all free when this returns. {@code listener} hears rank 0.
      */
     public List<Completion> generate(List<Request> requests, GenerationListener listener) {
-        List<Sequence> sequences = new ArrayList<>();
-        for (int i = 0; i < requests.size(); i++) {
-            sequences.add(admissible(i, requests.get(i)));
-        }
-        Scheduler scheduler = new Scheduler(pool, options.maxBatch(), model.maxStepTokens());
-        sequences.forEach(scheduler::add);
-        Completion[] completions = new Completion[requests.size()];
-        long[] firstScheduled = new long[requests.size()];
-        long[] firstToken = new long[requests.size()];
-        Arrays.fill(firstScheduled, -1);
-        Arrays.fill(firstToken, -1);
-        int vocab = model.shape().vocab();
-        float[] logits = new float[0];
-        int prefillTokens = 0, decodeTokens = 0, prefillSteps = 0, decodeSteps = 0;
-        long prefillNanos = 0, decodeNanos = 0;
-        long start = System.nanoTime();
-        try {
-            while (scheduler.hasUnfinished()) {
-                ScheduledStep step = scheduler.next();
-                long stepStart = System.nanoTime();
-                for (ScheduledStep.Chunk chunk : step.chunks()) {
-                    int index = chunk.sequence().index();
-                    if (firstScheduled[index] < 0) {
-                        firstScheduled[index] = stepStart;
-                    }
-                }
-                Tensor logitsOnDevice = model.forward(stepInput(step), attention);
-                if (logits.length < logitsOnDevice.elementCount()) {
-                    logits = new float[(int) logitsOnDevice.elementCount()];
-                }
-                backend.copyToHost(logitsOnDevice, logits);
-                long stepEnd = System.nanoTime();
-                scheduler.completed(step);
-                if (step.phase() == Phase.PREFILL) {
-                    prefillSteps++;
-                    prefillTokens += step.tokens();
-                    prefillNanos += stepEnd - stepStart;
-                } else {
-                    decodeSteps++;
-                    decodeTokens += step.tokens();
-                    decodeNanos += stepEnd - stepStart;
-                }
-                int row = 0;
-                for (ScheduledStep.Chunk chunk : step.chunks()) {
-                    if (!chunk.samples()) {
-                        continue;
-                    }
-                    Sequence sequence = chunk.sequence();
-                    Request request = requests.get(sequence.index());
-                    int token = Sampler.sample(logits, row++ * vocab, vocab, request.sampling(), sequence.index(),
-                            sequence.generatedCount());
-                    sequence.append(token);
-                    if (firstToken[sequence.index()] < 0) {
-                        firstToken[sequence.index()] = stepEnd;
-                    }
-                    listener.onToken(sequence.index(), token);
-                    FinishReason reason = finishReason(sequence, request, token);
-                    if (reason != null) {
-                        scheduler.finish(sequence);
-                        int index = sequence.index();
-                        RequestMetrics metrics = new RequestMetrics(sequence.promptLength(), sequence.generatedCount(),
-                                millis(firstToken[index] - start), millis(firstToken[index] - firstScheduled[index]),
-                                millis(stepEnd - firstToken[index]), millis(stepEnd - start));
-                        completions[index] = new Completion(index, sequence.prompt(), sequence.generated(), reason,
-                                metrics);
-                        listener.onFinish(completions[index]);
-                    }
-                }
-            }
-        } finally {
-            // Whatever happened, the blocks of unfinished sequences go back to the pool.
-            for (Sequence sequence : sequences) {
-                sequence.blockTable().release();
-            }
-        }
-        lastStats = new BatchStats(prefillTokens, millis(prefillNanos), prefillSteps, decodeTokens, millis(decodeNanos),
-                decodeSteps, scheduler.preemptions(), millis(System.nanoTime() - start));
-        return List.of(completions);
+        return onEveryRank(rank -> rank.generate(requests, rank.rank() == 0 ? listener : GenerationListener.NONE))
+                .getFirst();
     }
 
-    /**
-     * The logits after the last of {@code tokens} (a prefill of them alone, in chunks if long): for
-     * checks that compare backends, dtypes or parallel layouts on more than the argmax.
-     */
+    /** The logits after the last of {@code tokens}, as rank 0 has them. */
     public float[] lastPositionLogits(int[] tokens) {
-        Sequence sequence = admissible(0, new Request(tokens, 1, SamplingParams.greedy(), true));
-        try {
-            if (!sequence.blockTable().ensureCapacity(tokens.length)) {
-                throw new YalisException("the KV cache cannot hold " + tokens.length + " tokens");
-            }
-            Tensor logits = null;
-            for (int start = 0; start < tokens.length; start += model.maxStepTokens()) {
-                int count = Math.min(model.maxStepTokens(), tokens.length - start);
-                boolean last = start + count == tokens.length;
-                logits = model.forward(stepInput(new ScheduledStep(Phase.PREFILL,
-                        List.of(new ScheduledStep.Chunk(sequence, start, count, last)))), attention);
-            }
-            float[] host = new float[model.shape().vocab()];
-            backend.copyToHost(logits, host);
-            return host;
-        } finally {
-            sequence.blockTable().release();
-        }
+        return onEveryRank(rank -> rank.lastPositionLogits(tokens)).getFirst();
     }
 
-    /**
-     * Checks every request against the context and the KV pool, as {@link #generate} does before it
-     * runs anything: a caller can report a request that cannot run before it prints anything else.
-     */
-    public void check(List<Request> requests) {
-        for (int i = 0; i < requests.size(); i++) {
-            check(i, requests.get(i));
-        }
-    }
-
-    private Sequence admissible(int index, Request request) {
-        return new Sequence(index, request.promptIds(), check(index, request), new BlockTable(pool));
-    }
-
-    /** Checks a request against the context and the KV pool; returns its longest length (prompt + new). */
-    private int check(int index, Request request) {
-        int promptLength = request.promptIds().length;
-        checkContext(index, promptLength, folder.config());
-        int maxLength = (int) Math.min((long) promptLength + request.maxNewTokens(), maxSequenceLength);
-        if (promptLength >= maxSequenceLength) {
-            throw new YalisException("prompt " + (index + 1) + " has " + promptLength + " tokens but the engine was "
-                    + "loaded for sequences of at most " + maxSequenceLength + " tokens");
-        }
-        for (int id : request.promptIds()) {
-            if (id < 0 || id >= folder.config().vocabSize()) {
-                throw new YalisException("prompt " + (index + 1) + " has token id " + id + " outside the vocabulary of "
-                        + folder.config().vocabSize() + "; the tokenizer does not match the model");
-            }
-        }
-        // The last generated token is never fed back, so the cache holds at most maxLength - 1 tokens.
-        int blocksNeeded = pool.blocksFor(maxLength - 1);
-        if (blocksNeeded > pool.totalBlocks()) {
-            long bytesPerBlock = attention.kvCacheBytes() / pool.totalBlocks();
-            throw new YalisException("the KV cache holds " + pool.totalBlocks() + " blocks of " + pool.blockSize()
-                    + " tokens (" + Sizes.format(attention.kvCacheBytes()) + ") but prompt " + (index + 1) + " ("
-                    + promptLength + " tokens + " + request.maxNewTokens() + " new) needs " + blocksNeeded
-                    + " blocks; raise --kv-cache-memory to at least " + Sizes.format(blocksNeeded * bytesPerBlock)
-                    + " or lower --max-new-tokens");
-        }
-        return maxLength;
-    }
-
-    /**
-     * Refuses a prompt that leaves no room in the model's context; static so that a caller can check
-     * before spending time on loading weights.
-     */
+    /** Refuses a prompt that leaves no room in the model's context (before loading anything). */
     public static void checkContext(int index, int promptLength, LlamaConfig config) {
-        int context = config.maxPositions();
-        if (promptLength >= context) {
-            throw new YalisException("prompt " + (index + 1) + " has " + promptLength + " tokens but the model's context"
-                    + " is " + context + " (max_position_embeddings), leaving no room to generate; shorten it to at"
-                    + " most " + (context - 1) + " tokens");
-        }
-    }
-
-    private FinishReason finishReason(Sequence sequence, Request request, int token) {
-        if (!request.ignoreEos() && eosTokenIds.contains(token)) {
-            return FinishReason.STOP;
-        }
-        if (sequence.generatedCount() >= request.maxNewTokens() || sequence.length() >= sequence.maxLength()) {
-            return FinishReason.LENGTH;
-        }
-        return null;
-    }
-
-    /** Flattens a scheduled step into the model's input: tokens, positions, cache slots, sampled rows. */
-    private StepInput stepInput(ScheduledStep step) {
-        int tokens = step.tokens();
-        int sequences = step.chunks().size();
-        int[] tokenIds = new int[tokens];
-        int[] positions = new int[tokens];
-        int[] slots = new int[tokens];
-        int[] queryStarts = new int[sequences];
-        int[] queryLengths = new int[sequences];
-        int[] contextLengths = new int[sequences];
-        int[][] blockTables = new int[sequences][];
-        int[] logitRows = new int[step.sampledSequences()];
-        int row = 0;
-        int sampled = 0;
-        for (int s = 0; s < sequences; s++) {
-            ScheduledStep.Chunk chunk = step.chunks().get(s);
-            Sequence sequence = chunk.sequence();
-            queryStarts[s] = row;
-            queryLengths[s] = chunk.count();
-            contextLengths[s] = chunk.start() + chunk.count();
-            blockTables[s] = sequence.blockTable().blocks();
-            for (int i = 0; i < chunk.count(); i++) {
-                int position = chunk.start() + i;
-                tokenIds[row] = sequence.tokenAt(position);
-                positions[row] = position;
-                slots[row] = sequence.blockTable().slot(position);
-                row++;
-            }
-            if (chunk.samples()) {
-                logitRows[sampled++] = row - 1;
-            }
-        }
-        return new StepInput(step.phase(), tokenIds, positions,
-                new AttentionBatch(queryStarts, queryLengths, contextLengths, blockTables, slots), logitRows);
-    }
-
-    private static double millis(long nanos) {
-        return nanos / 1e6;
+        EngineRank.checkContext(index, promptLength, config);
     }
 
     @Override
     public void close() {
-        attention.close();
-        backend.close();
-        checkpointArena.close();
+        for (EngineRank rank : ranks) {
+            rank.close();
+        }
+        if (rankThreads != null) {
+            rankThreads.shutdownNow();
+        }
     }
 }

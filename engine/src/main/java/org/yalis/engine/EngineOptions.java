@@ -8,17 +8,20 @@ import org.yalis.engine.cpu.WeightPlacement;
  * How to load and run a model.
  *
  * @param device              compute backend ("cpu")
- * @param threads             compute threads (CPU)
+ * @param threads             compute threads of this process (CPU), shared among in-process ranks
  * @param attention           attention backend name
  * @param kvBlockSize         tokens per KV block
- * @param kvCacheBytes        KV pool size in bytes; 0 sizes it from free memory
+ * @param kvCacheBytes        KV pool size in bytes per rank; 0 sizes it from free memory
  * @param maxBatch            most sequences decoding at once
  * @param maxStepTokens       most tokens in one prefill step (longer prompts are prefilled in chunks)
  * @param maxSequenceLength   longest sequence (prompt + generated) the run needs; 0 means the model's context
+ * @param tpRows              tensor-parallel grid rows R (heads and MLP width split over them)
+ * @param tpCols              tensor-parallel grid columns C (the hidden state split over them)
+ * @param collective          collective backend between ranks ("local": ranks as threads of this JVM)
  */
 public record EngineOptions(Path model, String device, int threads, WeightPlacement weights, String attention,
                             int kvBlockSize, long kvCacheBytes, int maxBatch, int maxStepTokens,
-                            int maxSequenceLength) {
+                            int maxSequenceLength, int tpRows, int tpCols, String collective) {
 
     public EngineOptions {
         if (threads < 1) {
@@ -39,51 +42,122 @@ public record EngineOptions(Path model, String device, int threads, WeightPlacem
         if (maxSequenceLength < 0) {
             throw new YalisException("maximum sequence length must not be negative");
         }
+        if (tpRows < 1 || tpCols < 1) {
+            throw new YalisException("tensor-parallel dimensions must be at least 1, got " + tpRows + "," + tpCols);
+        }
     }
 
-    /** Defaults: CPU with a thread per core, copied weights, cpu attention, 16-token blocks. */
+    /** Ranks of the tensor-parallel grid. */
+    public int ranks() {
+        return tpRows * tpCols;
+    }
+
+    /** Defaults: CPU with a thread per core, copied weights, cpu attention, 16-token blocks, one rank. */
     public static EngineOptions defaults(Path model) {
-        return new EngineOptions(model, "cpu", Runtime.getRuntime().availableProcessors(), WeightPlacement.COPY,
-                "cpu", 16, 0, 64, 512, 0);
+        return builder(model).build();
     }
 
-    public EngineOptions withKvBlockSize(int blockSize) {
-        return new EngineOptions(model, device, threads, weights, attention, blockSize, kvCacheBytes, maxBatch,
-                maxStepTokens, maxSequenceLength);
+    public static Builder builder(Path model) {
+        return new Builder(model);
     }
 
-    public EngineOptions withKvCacheBytes(long bytes) {
-        return new EngineOptions(model, device, threads, weights, attention, kvBlockSize, bytes, maxBatch,
-                maxStepTokens, maxSequenceLength);
+    public Builder toBuilder() {
+        Builder builder = new Builder(model);
+        builder.device = device;
+        builder.threads = threads;
+        builder.weights = weights;
+        builder.attention = attention;
+        builder.kvBlockSize = kvBlockSize;
+        builder.kvCacheBytes = kvCacheBytes;
+        builder.maxBatch = maxBatch;
+        builder.maxStepTokens = maxStepTokens;
+        builder.maxSequenceLength = maxSequenceLength;
+        builder.tpRows = tpRows;
+        builder.tpCols = tpCols;
+        builder.collective = collective;
+        return builder;
     }
 
-    public EngineOptions withMaxStepTokens(int tokens) {
-        return new EngineOptions(model, device, threads, weights, attention, kvBlockSize, kvCacheBytes, maxBatch,
-                tokens, maxSequenceLength);
-    }
+    /** Options with the defaults above, changed one at a time. */
+    public static final class Builder {
+        private final Path model;
+        private String device = "cpu";
+        private int threads = Runtime.getRuntime().availableProcessors();
+        private WeightPlacement weights = WeightPlacement.COPY;
+        private String attention = "cpu";
+        private int kvBlockSize = 16;
+        private long kvCacheBytes;
+        private int maxBatch = 64;
+        private int maxStepTokens = 512;
+        private int maxSequenceLength;
+        private int tpRows = 1;
+        private int tpCols = 1;
+        private String collective = "local";
 
-    public EngineOptions withMaxBatch(int sequences) {
-        return new EngineOptions(model, device, threads, weights, attention, kvBlockSize, kvCacheBytes, sequences,
-                maxStepTokens, maxSequenceLength);
-    }
+        private Builder(Path model) {
+            this.model = model;
+        }
 
-    public EngineOptions withWeights(WeightPlacement placement) {
-        return new EngineOptions(model, device, threads, placement, attention, kvBlockSize, kvCacheBytes, maxBatch,
-                maxStepTokens, maxSequenceLength);
-    }
+        public Builder device(String name) {
+            device = name;
+            return this;
+        }
 
-    public EngineOptions withThreads(int count) {
-        return new EngineOptions(model, device, count, weights, attention, kvBlockSize, kvCacheBytes, maxBatch,
-                maxStepTokens, maxSequenceLength);
-    }
+        public Builder threads(int count) {
+            threads = count;
+            return this;
+        }
 
-    public EngineOptions withAttention(String name) {
-        return new EngineOptions(model, device, threads, weights, name, kvBlockSize, kvCacheBytes, maxBatch,
-                maxStepTokens, maxSequenceLength);
-    }
+        public Builder weights(WeightPlacement placement) {
+            weights = placement;
+            return this;
+        }
 
-    public EngineOptions withMaxSequenceLength(int length) {
-        return new EngineOptions(model, device, threads, weights, attention, kvBlockSize, kvCacheBytes, maxBatch,
-                maxStepTokens, length);
+        public Builder attention(String name) {
+            attention = name;
+            return this;
+        }
+
+        public Builder kvBlockSize(int tokens) {
+            kvBlockSize = tokens;
+            return this;
+        }
+
+        public Builder kvCacheBytes(long bytes) {
+            kvCacheBytes = bytes;
+            return this;
+        }
+
+        public Builder maxBatch(int sequences) {
+            maxBatch = sequences;
+            return this;
+        }
+
+        public Builder maxStepTokens(int tokens) {
+            maxStepTokens = tokens;
+            return this;
+        }
+
+        public Builder maxSequenceLength(int tokens) {
+            maxSequenceLength = tokens;
+            return this;
+        }
+
+        /** R x C tensor parallelism; {@code (n, 1)} is 1D over n ranks. */
+        public Builder tensorParallel(int rows, int cols) {
+            tpRows = rows;
+            tpCols = cols;
+            return this;
+        }
+
+        public Builder collective(String name) {
+            collective = name;
+            return this;
+        }
+
+        public EngineOptions build() {
+            return new EngineOptions(model, device, threads, weights, attention, kvBlockSize, kvCacheBytes, maxBatch,
+                    maxStepTokens, maxSequenceLength, tpRows, tpCols, collective);
+        }
     }
 }

@@ -88,6 +88,18 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Attention backend (see 'yalis info'). Default: ${DEFAULT-VALUE}.")
     String attention;
 
+    @Option(names = "--tp", paramLabel = "N",
+            description = "1D tensor parallelism over N ranks (Megatron: heads and MLP split, all-reduce after o and down).")
+    Integer tensorParallel;
+
+    @Option(names = "--tp-dims", paramLabel = "R,C", split = ",",
+            description = "2D tensor parallelism over an R x C grid (AxoNN): heads and MLP split over R, hidden over C.")
+    int[] tensorParallelDims;
+
+    @Option(names = "--collective", paramLabel = "NAME", defaultValue = "local",
+            description = "Collective backend between ranks: local (ranks as threads of this process).")
+    String collective;
+
     @Option(names = "--kv-block-size", paramLabel = "N", defaultValue = "16", description = "Tokens per KV block.")
     int kvBlockSize;
 
@@ -136,11 +148,13 @@ final class GenerateCommand implements Callable<Integer> {
                 requests.add(new Request(ids, maxNewTokens, sampling, ignoreEos));
                 longest = Math.max(longest, ids.length + maxNewTokens);
             }
-            EngineOptions options = new EngineOptions(model, device,
-                    threads == null ? Runtime.getRuntime().availableProcessors() : threads,
-                    WeightPlacement.parse(weights), attention, kvBlockSize,
-                    kvCacheMemory == null ? 0 : Sizes.parse(kvCacheMemory), maxBatch, maxStepTokens,
-                    Math.min(longest, folder.config().maxPositions()));
+            EngineOptions options = EngineOptions.builder(model).device(device)
+                    .threads(threads == null ? Runtime.getRuntime().availableProcessors() : threads)
+                    .weights(WeightPlacement.parse(weights)).attention(attention).kvBlockSize(kvBlockSize)
+                    .kvCacheBytes(kvCacheMemory == null ? 0 : Sizes.parse(kvCacheMemory)).maxBatch(maxBatch)
+                    .maxStepTokens(maxStepTokens).maxSequenceLength(Math.min(longest, folder.config().maxPositions()))
+                    .tensorParallel(gridRows(), gridColumns()).collective(collective)
+                    .build();
             LoadProgress progress = LoadProgress.forStderr(err);
             try (Engine engine = Engine.load(folder, options, progress)) {
                 progress.done();
@@ -159,6 +173,24 @@ final class GenerateCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private int gridRows() {
+        if (tensorParallel != null && tensorParallelDims != null) {
+            throw new YalisException("give either --tp N or --tp-dims R,C, not both");
+        }
+        if (tensorParallelDims != null) {
+            if (tensorParallelDims.length != 2) {
+                throw new YalisException("--tp-dims takes two numbers R,C (for example 2,2), got "
+                        + tensorParallelDims.length);
+            }
+            return tensorParallelDims[0];
+        }
+        return tensorParallel == null ? 1 : tensorParallel;
+    }
+
+    private int gridColumns() {
+        return tensorParallelDims == null ? 1 : tensorParallelDims[1];
     }
 
     private List<ChatTemplate.Message> conversation(String prompt) {

@@ -78,7 +78,7 @@ class LlamaEngineTest {
     void batchedGreedyIdsEqualOneAtATime(int blockSize) {
         Path model = TestModels.requireStories260K();
         List<int[]> prompts = encode(model, PROMPTS);
-        EngineOptions options = EngineOptions.defaults(model).withKvBlockSize(blockSize);
+        EngineOptions options = EngineOptions.builder(model).kvBlockSize(blockSize).build();
         List<int[]> batched = generate(model, options, prompts, 48);
         for (int i = 0; i < prompts.size(); i++) {
             int[] alone = generate(model, options, List.of(prompts.get(i)), 48).getFirst();
@@ -90,12 +90,12 @@ class LlamaEngineTest {
     void preemptionChunkedPrefillThreadsAndMappedWeightsDoNotChangeTheIds() {
         Path model = TestModels.requireStories260K();
         List<int[]> prompts = encode(model, PROMPTS);
-        EngineOptions reference = EngineOptions.defaults(model).withThreads(1);
+        EngineOptions reference = EngineOptions.builder(model).threads(1).build();
         List<int[]> expected = generate(model, reference, prompts, 40);
         // 8 blocks of 16 tokens: enough for any one sequence (at most 60 tokens), not for all six.
-        EngineOptions tight = EngineOptions.defaults(model).withKvBlockSize(16)
-                .withKvCacheBytes(8 * kvBytesPerBlock(model, 16)).withMaxStepTokens(3)
-                .withWeights(WeightPlacement.MMAP).withThreads(2);
+        EngineOptions tight = EngineOptions.builder(model).kvBlockSize(16)
+                .kvCacheBytes(8 * kvBytesPerBlock(model, 16)).maxStepTokens(3)
+                .weights(WeightPlacement.MMAP).threads(2).build();
         List<Request> requests = prompts.stream()
                 .map(p -> new Request(p, 40, SamplingParams.greedy(), true)).toList();
         try (Engine engine = Engine.load(ModelFolder.open(model), tight, null)) {

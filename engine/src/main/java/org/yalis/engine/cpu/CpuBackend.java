@@ -80,6 +80,22 @@ public final class CpuBackend implements ComputeBackend {
     }
 
     @Override
+    public Tensor loadWeightColumns(Tensor hostSource, int firstColumn, int columns) {
+        if (firstColumn < 0 || columns < 0 || firstColumn + columns > hostSource.cols()) {
+            throw new IllegalArgumentException("columns [" + firstColumn + ", " + (firstColumn + columns) + ") of "
+                    + hostSource);
+        }
+        if (firstColumn == 0 && columns == hostSource.cols()) {
+            return loadWeight(hostSource);
+        }
+        // A column shard is strided in the file: it is always copied, whatever the placement.
+        long elementBytes = hostSource.dtype().byteSize();
+        MemorySegment copy = weightStore.copyOfColumns(hostSource.data(), hostSource.rows(), hostSource.rowBytes(),
+                firstColumn * elementBytes, columns * elementBytes);
+        return new Tensor(copy, hostSource.dtype(), hostSource.rows(), columns);
+    }
+
+    @Override
     public void copyFromHost(int[] source, Tensor destination) {
         requireType(destination, DType.I32);
         MemorySegment.copy(source, 0, destination.data(), INT, 0, source.length);
@@ -130,6 +146,37 @@ public final class CpuBackend implements ComputeBackend {
                 }
                 float scale = (float) (1.0 / Math.sqrt(sumOfSquares / width + eps));
                 for (int i = 0; i < width; i++) {
+                    float normalized = x.data().getAtIndex(FLOAT, row + i) * scale;
+                    out.data().setAtIndex(FLOAT, row + i, normalized * Numerics.load(weight, i));
+                }
+            }
+        });
+    }
+
+    @Override
+    public void sumOfSquares(Tensor x, Tensor out) {
+        requireType(out, DType.F32);
+        int width = x.cols();
+        for (int t = 0; t < x.rows(); t++) {
+            long row = (long) t * width;
+            double sum = 0;
+            for (int i = 0; i < width; i++) {
+                float v = x.data().getAtIndex(FLOAT, row + i);
+                sum += v * v;
+            }
+            out.data().setAtIndex(FLOAT, t, (float) sum);
+        }
+    }
+
+    @Override
+    public void rmsnormFromSumOfSquares(Tensor x, Tensor sumOfSquares, int width, Tensor weight, float eps,
+                                        Tensor out) {
+        int localWidth = x.cols();
+        forRows(x.rows(), localWidth, (first, end) -> {
+            for (int t = first; t < end; t++) {
+                long row = (long) t * localWidth;
+                float scale = (float) (1.0 / Math.sqrt(sumOfSquares.data().getAtIndex(FLOAT, t) / (double) width + eps));
+                for (int i = 0; i < localWidth; i++) {
                     float normalized = x.data().getAtIndex(FLOAT, row + i) * scale;
                     out.data().setAtIndex(FLOAT, row + i, normalized * Numerics.load(weight, i));
                 }

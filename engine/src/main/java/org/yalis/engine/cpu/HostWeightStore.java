@@ -25,7 +25,21 @@ final class HostWeightStore {
     }
 
     MemorySegment copyOf(MemorySegment source) {
-        long bytes = source.byteSize();
+        MemorySegment destination = reserve(source.byteSize());
+        MemorySegment.copy(source, 0, destination, 0, source.byteSize());
+        return destination;
+    }
+
+    /** Copies a byte range of every row of a matrix: a shard split along the input features. */
+    MemorySegment copyOfColumns(MemorySegment source, int rows, long rowBytes, long firstByte, long columnBytes) {
+        MemorySegment destination = reserve(rows * columnBytes);
+        for (int r = 0; r < rows; r++) {
+            MemorySegment.copy(source, r * rowBytes + firstByte, destination, r * columnBytes, columnBytes);
+        }
+        return destination;
+    }
+
+    private MemorySegment reserve(long bytes) {
         long start = (used + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
         if (start + bytes > slab.byteSize()) {
             long size = Math.max(SLAB_BYTES, (bytes + Libc.HUGE_PAGE_BYTES - 1) / Libc.HUGE_PAGE_BYTES
@@ -34,10 +48,8 @@ final class HostWeightStore {
             reservedBytes += size;
             start = 0;
         }
-        MemorySegment destination = slab.asSlice(start, bytes);
-        MemorySegment.copy(source, 0, destination, 0, bytes);
         used = start + bytes;
-        return destination;
+        return slab.asSlice(start, bytes);
     }
 
     long reservedBytes() {

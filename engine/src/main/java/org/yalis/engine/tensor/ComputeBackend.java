@@ -29,6 +29,12 @@ public interface ComputeBackend extends AutoCloseable {
      */
     Tensor loadWeight(Tensor hostSource);
 
+    /**
+     * Places columns {@code [firstColumn, firstColumn + columns)} of a host matrix: the shard of a
+     * weight split along its input features. Only those bytes of the source are read.
+     */
+    Tensor loadWeightColumns(Tensor hostSource, int firstColumn, int columns);
+
     void copyFromHost(int[] source, Tensor destination);
 
     void copyFromHost(float[] source, Tensor destination);
@@ -41,6 +47,18 @@ public interface ComputeBackend extends AutoCloseable {
 
     /** {@code out[t] = x[t] / sqrt(mean(x[t]^2) + eps) * weight}; {@code out} may be {@code x}. */
     void rmsnorm(Tensor x, Tensor weight, float eps, Tensor out);
+
+    /**
+     * {@code out[t] = sum of x[t][i]^2}: one rank's share of the mean square of a hidden state that
+     * is split across ranks ({@code out} is {@code rows x 1}, f32).
+     */
+    void sumOfSquares(Tensor x, Tensor out);
+
+    /**
+     * RMSNorm given the sum of squares over the whole (split) hidden state:
+     * {@code out[t] = x[t] / sqrt(sumOfSquares[t] / width + eps) * weight}.
+     */
+    void rmsnormFromSumOfSquares(Tensor x, Tensor sumOfSquares, int width, Tensor weight, float eps, Tensor out);
 
     /** {@code out = x · weightᵀ}: {@code x} is {@code n x in}, {@code weight} is {@code out x in}. */
     void matmul(Tensor x, Tensor weight, Tensor out);

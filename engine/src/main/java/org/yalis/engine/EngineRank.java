@@ -1,0 +1,486 @@
+package org.yalis.engine;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BiConsumer;
+
+import org.yalis.engine.attention.Attention;
+import org.yalis.engine.attention.AttentionBackend;
+import org.yalis.engine.attention.AttentionBackends;
+import org.yalis.engine.attention.AttentionBatch;
+import org.yalis.engine.attention.AttentionSpec;
+import org.yalis.engine.checkpoint.Checkpoint;
+import org.yalis.engine.comm.Communicator;
+import org.yalis.engine.cpu.CpuBackend;
+import org.yalis.engine.kv.BlockTable;
+import org.yalis.engine.kv.KvBlockPool;
+import org.yalis.engine.model.LlamaConfig;
+import org.yalis.engine.model.LlamaModel;
+import org.yalis.engine.model.LocalShape;
+import org.yalis.engine.model.ModelFolder;
+import org.yalis.engine.model.Phase;
+import org.yalis.engine.model.StepInput;
+import org.yalis.engine.parallel.GridPlan;
+import org.yalis.engine.parallel.RankGrid;
+import org.yalis.engine.parallel.ShardingPlan;
+import org.yalis.engine.parallel.SingleRankPlan;
+import org.yalis.engine.sample.Sampler;
+import org.yalis.engine.sample.SamplingParams;
+import org.yalis.engine.sched.ScheduledStep;
+import org.yalis.engine.sched.Scheduler;
+import org.yalis.engine.sched.Sequence;
+import org.yalis.engine.tensor.ComputeBackend;
+import org.yalis.engine.tensor.DType;
+import org.yalis.engine.tensor.Tensor;
+
+/**
+ * One rank of a loaded model: its share of the weights placed on its compute backend, its paged KV
+ * cache behind an attention backend, and the loop that schedules, runs and samples steps until every
+ * request is done. With tensor parallelism every rank runs this same loop on the same inputs; the
+ * sharding plan's collectives keep their hidden states, and so their sampled tokens, identical.
+ */
+final class EngineRank implements AutoCloseable {
+    /** Share of the memory available after loading the weights that a default KV pool may take. */
+    private static final double DEFAULT_KV_SHARE = 0.5;
+
+    private final EngineOptions options;
+    private final Communicator world;
+    private final ModelFolder folder;
+    private final Set<Integer> eosTokenIds;
+    private final Arena checkpointArena;
+    private final ComputeBackend backend;
+    private final LlamaModel model;
+    private final KvBlockPool pool;
+    private final Attention attention;
+    private final int maxSequenceLength;
+    private BatchStats lastStats;
+
+    private EngineRank(EngineOptions options, Communicator world, ModelFolder folder, Arena checkpointArena,
+                       ComputeBackend backend, LlamaModel model, KvBlockPool pool, Attention attention,
+                       int maxSequenceLength) {
+        this.options = options;
+        this.world = world;
+        this.folder = folder;
+        this.eosTokenIds = new HashSet<>(folder.eosTokenIds());
+        this.checkpointArena = checkpointArena;
+        this.backend = backend;
+        this.model = model;
+        this.pool = pool;
+        this.attention = attention;
+        this.maxSequenceLength = maxSequenceLength;
+    }
+
+    /**
+     * Loads this rank's share of the model in {@code folder}: maps the checkpoint, places its weights
+     * on a backend of {@code threads} threads, agrees with the other ranks on the KV pool size and
+     * checks that they all run the same model and flags. Collective: every rank of {@code world}
+     * calls it at the same time.
+     */
+    static EngineRank load(ModelFolder folder, EngineOptions options, Communicator world, int threads,
+                           BiConsumer<String, Long> progress) {
+        LlamaConfig config = folder.config();
+        int maxSequenceLength = options.maxSequenceLength() == 0 ? config.maxPositions()
+                : Math.min(options.maxSequenceLength(), config.maxPositions());
+        requireSameEverywhere(world, "model and flags", fingerprint(config + "|" + options.device() + "|"
+                + options.weights().name() + "|" + options.attention() + "|" + options.kvBlockSize() + "|"
+                + options.kvCacheBytes() + "|" + options.maxBatch() + "|" + options.maxStepTokens() + "|"
+                + options.maxSequenceLength() + "|" + options.tpRows() + "x" + options.tpCols() + "|"
+                + options.collective()));
+        RankGrid grid = new RankGrid(options.tpRows(), options.tpCols(), world.rank());
+        Arena arena = Arena.ofShared();
+        ComputeBackend backend = null;
+        Attention attention = null;
+        try {
+            backend = createBackend(options, threads);
+            Checkpoint checkpoint = Checkpoint.open(folder.path(), arena);
+            ShardingPlan plan = grid.size() == 1 ? new SingleRankPlan()
+                    : new GridPlan(config, grid, world.split(grid.row(), grid.col()), world.split(grid.col(), grid.row()));
+            LlamaModel model = LlamaModel.load(config, checkpoint, backend, plan, maxSequenceLength,
+                    options.maxStepTokens(), options.maxBatch(), progress);
+            LocalShape shape = model.shape();
+            int blocks = kvBlocks(options, shape, config.layers(), maxSequenceLength);
+            // Ranks schedule in lockstep, so they must agree on the pool: the smallest one wins.
+            blocks = (int) Arrays.stream(world.allGatherLong(blocks)).min().orElseThrow();
+            AttentionSpec spec = new AttentionSpec(config.layers(), shape.heads(), shape.kvHeads(), shape.headDim(),
+                    (float) (1.0 / Math.sqrt(shape.headDim())), options.kvBlockSize(), blocks, DType.F32);
+            AttentionBackend attentionBackend = AttentionBackends.select(options.attention(), backend.name(), spec);
+            attention = attentionBackend.create(spec, backend);
+            return new EngineRank(options, world, folder, arena, backend, model,
+                    new KvBlockPool(blocks, options.kvBlockSize()), attention, maxSequenceLength);
+        } catch (RuntimeException | Error e) {
+            world.abort(e);
+            if (attention != null) {
+                attention.close();
+            }
+            if (backend != null) {
+                backend.close();
+            }
+            arena.close();
+            throw e;
+        }
+    }
+
+    /** FNV-1a over the UTF-8 bytes: the same in every JVM, unlike identity-based hash codes. */
+    static long fingerprint(String text) {
+        long hash = 0xcbf29ce484222325L;
+        for (byte b : text.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            hash = (hash ^ (b & 0xff)) * 0x100000001b3L;
+        }
+        return hash;
+    }
+
+    /** Every rank must pass the same {@code value}; a mismatch is an error that names the ranks. */
+    static void requireSameEverywhere(Communicator world, String what, long value) {
+        long[] values = world.allGatherLong(value);
+        for (int r = 1; r < values.length; r++) {
+            if (values[r] != values[0]) {
+                throw new YalisException("rank " + r + " has a different " + what + " than rank 0; start every rank "
+                        + "with the same command line and model folder");
+            }
+        }
+    }
+
+    private static ComputeBackend createBackend(EngineOptions options, int threads) {
+        return switch (options.device()) {
+            case "cpu" -> new CpuBackend(threads, options.weights());
+            default -> throw new YalisException("unknown --device '" + options.device() + "'; available: cpu");
+        };
+    }
+
+    /** Pool size: as asked, or enough for a full batch of the longest sequences within a share of free memory. */
+    private static int kvBlocks(EngineOptions options, LocalShape shape, int layers, int maxSequenceLength) {
+        long bytesPerBlock = AttentionSpec.bytesPerBlock(layers, shape.kvHeads(), shape.headDim(),
+                options.kvBlockSize(), DType.F32);
+        if (options.kvCacheBytes() > 0) {
+            long blocks = options.kvCacheBytes() / bytesPerBlock;
+            if (blocks == 0) {
+                throw new YalisException("--kv-cache-memory " + Sizes.format(options.kvCacheBytes())
+                        + " holds no KV block: one block of " + options.kvBlockSize() + " tokens takes "
+                        + Sizes.format(bytesPerBlock) + "; give at least that much");
+            }
+            return (int) Math.min(Integer.MAX_VALUE, blocks);
+        }
+        long perSequence = (maxSequenceLength + options.kvBlockSize() - 1) / options.kvBlockSize();
+        long wanted = perSequence * options.maxBatch();
+        long affordable = (long) (availableMemoryBytes() * DEFAULT_KV_SHARE) / bytesPerBlock;
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, Math.min(wanted, affordable)));
+    }
+
+    /** MemAvailable from /proc/meminfo (what the kernel can give without swapping), else the JVM's view. */
+    static long availableMemoryBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemAvailable:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // Not Linux: fall through.
+        }
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean();
+        return os.getFreeMemorySize();
+    }
+
+    public ModelFolder folder() {
+        return folder;
+    }
+
+    public LlamaConfig config() {
+        return folder.config();
+    }
+
+    public ComputeBackend backend() {
+        return backend;
+    }
+
+    public KvBlockPool kvPool() {
+        return pool;
+    }
+
+    public long kvCacheBytes() {
+        return attention.kvCacheBytes();
+    }
+
+    public EngineOptions options() {
+        return options;
+    }
+
+    /** Totals of the last {@link #generate} call. */
+    public BatchStats lastStats() {
+        return lastStats;
+    }
+
+    /**
+     * Generates completions for {@code requests}, batched, and returns them in input order. The KV
+     * pool is back to all free when this returns.
+     */
+    public List<Completion> generate(List<Request> requests, GenerationListener listener) {
+        try {
+            requireSameEverywhere(world, "set of prompts and sampling parameters", requestsHash(requests));
+            List<Completion> completions = generateOnThisRank(requests, listener);
+            long outputs = 0;
+            for (Completion completion : completions) {
+                outputs = outputs * 31 + Arrays.hashCode(completion.generatedIds());
+            }
+            long[] everyRank = world.allGatherLong(outputs);
+            for (int r = 1; r < everyRank.length; r++) {
+                if (everyRank[r] != everyRank[0]) {
+                    throw new IllegalStateException("rank " + r + " generated different tokens than rank 0");
+                }
+            }
+            return completions;
+        } catch (RuntimeException | Error e) {
+            world.abort(e);
+            throw e;
+        }
+    }
+
+    private static long requestsHash(List<Request> requests) {
+        StringBuilder text = new StringBuilder();
+        for (Request request : requests) {
+            text.append(Arrays.toString(request.promptIds())).append(request.maxNewTokens()).append(request.sampling())
+                    .append(request.ignoreEos()).append(';');
+        }
+        return fingerprint(text.toString());
+    }
+
+    private List<Completion> generateOnThisRank(List<Request> requests, GenerationListener listener) {
+        List<Sequence> sequences = new ArrayList<>();
+        for (int i = 0; i < requests.size(); i++) {
+            sequences.add(admissible(i, requests.get(i)));
+        }
+        Scheduler scheduler = new Scheduler(pool, options.maxBatch(), model.maxStepTokens());
+        sequences.forEach(scheduler::add);
+        Completion[] completions = new Completion[requests.size()];
+        long[] firstScheduled = new long[requests.size()];
+        long[] firstToken = new long[requests.size()];
+        Arrays.fill(firstScheduled, -1);
+        Arrays.fill(firstToken, -1);
+        int vocab = model.shape().vocab();
+        float[] logits = new float[0];
+        int prefillTokens = 0, decodeTokens = 0, prefillSteps = 0, decodeSteps = 0;
+        long prefillNanos = 0, decodeNanos = 0;
+        long start = System.nanoTime();
+        try {
+            while (scheduler.hasUnfinished()) {
+                ScheduledStep step = scheduler.next();
+                long stepStart = System.nanoTime();
+                for (ScheduledStep.Chunk chunk : step.chunks()) {
+                    int index = chunk.sequence().index();
+                    if (firstScheduled[index] < 0) {
+                        firstScheduled[index] = stepStart;
+                    }
+                }
+                Tensor logitsOnDevice = model.forward(stepInput(step), attention);
+                if (logits.length < logitsOnDevice.elementCount()) {
+                    logits = new float[(int) logitsOnDevice.elementCount()];
+                }
+                backend.copyToHost(logitsOnDevice, logits);
+                long stepEnd = System.nanoTime();
+                scheduler.completed(step);
+                if (step.phase() == Phase.PREFILL) {
+                    prefillSteps++;
+                    prefillTokens += step.tokens();
+                    prefillNanos += stepEnd - stepStart;
+                } else {
+                    decodeSteps++;
+                    decodeTokens += step.tokens();
+                    decodeNanos += stepEnd - stepStart;
+                }
+                int row = 0;
+                for (ScheduledStep.Chunk chunk : step.chunks()) {
+                    if (!chunk.samples()) {
+                        continue;
+                    }
+                    Sequence sequence = chunk.sequence();
+                    Request request = requests.get(sequence.index());
+                    int token = Sampler.sample(logits, row++ * vocab, vocab, request.sampling(), sequence.index(),
+                            sequence.generatedCount());
+                    sequence.append(token);
+                    if (firstToken[sequence.index()] < 0) {
+                        firstToken[sequence.index()] = stepEnd;
+                    }
+                    listener.onToken(sequence.index(), token);
+                    FinishReason reason = finishReason(sequence, request, token);
+                    if (reason != null) {
+                        scheduler.finish(sequence);
+                        int index = sequence.index();
+                        RequestMetrics metrics = new RequestMetrics(sequence.promptLength(), sequence.generatedCount(),
+                                millis(firstToken[index] - start), millis(firstToken[index] - firstScheduled[index]),
+                                millis(stepEnd - firstToken[index]), millis(stepEnd - start));
+                        completions[index] = new Completion(index, sequence.prompt(), sequence.generated(), reason,
+                                metrics);
+                        listener.onFinish(completions[index]);
+                    }
+                }
+            }
+        } finally {
+            // Whatever happened, the blocks of unfinished sequences go back to the pool.
+            for (Sequence sequence : sequences) {
+                sequence.blockTable().release();
+            }
+        }
+        lastStats = new BatchStats(prefillTokens, millis(prefillNanos), prefillSteps, decodeTokens, millis(decodeNanos),
+                decodeSteps, scheduler.preemptions(), millis(System.nanoTime() - start));
+        return List.of(completions);
+    }
+
+    /**
+     * The logits after the last of {@code tokens} (a prefill of them alone, in chunks if long): for
+     * checks that compare backends, dtypes or parallel layouts on more than the argmax.
+     */
+    public float[] lastPositionLogits(int[] tokens) {
+        Sequence sequence = admissible(0, new Request(tokens, 1, SamplingParams.greedy(), true));
+        try {
+            return forwardPrompt(sequence, tokens);
+        } catch (RuntimeException | Error e) {
+            world.abort(e);
+            throw e;
+        } finally {
+            sequence.blockTable().release();
+        }
+    }
+
+    private float[] forwardPrompt(Sequence sequence, int[] tokens) {
+        {
+            if (!sequence.blockTable().ensureCapacity(tokens.length)) {
+                throw new YalisException("the KV cache cannot hold " + tokens.length + " tokens");
+            }
+            Tensor logits = null;
+            for (int start = 0; start < tokens.length; start += model.maxStepTokens()) {
+                int count = Math.min(model.maxStepTokens(), tokens.length - start);
+                boolean last = start + count == tokens.length;
+                logits = model.forward(stepInput(new ScheduledStep(Phase.PREFILL,
+                        List.of(new ScheduledStep.Chunk(sequence, start, count, last)))), attention);
+            }
+            float[] host = new float[model.shape().vocab()];
+            backend.copyToHost(logits, host);
+            return host;
+        }
+    }
+
+    /**
+     * Checks every request against the context and the KV pool, as {@link #generate} does before it
+     * runs anything: a caller can report a request that cannot run before it prints anything else.
+     */
+    public void check(List<Request> requests) {
+        for (int i = 0; i < requests.size(); i++) {
+            check(i, requests.get(i));
+        }
+    }
+
+    private Sequence admissible(int index, Request request) {
+        return new Sequence(index, request.promptIds(), check(index, request), new BlockTable(pool));
+    }
+
+    /** Checks a request against the context and the KV pool; returns its longest length (prompt + new). */
+    private int check(int index, Request request) {
+        int promptLength = request.promptIds().length;
+        checkContext(index, promptLength, folder.config());
+        int maxLength = (int) Math.min((long) promptLength + request.maxNewTokens(), maxSequenceLength);
+        if (promptLength >= maxSequenceLength) {
+            throw new YalisException("prompt " + (index + 1) + " has " + promptLength + " tokens but the engine was "
+                    + "loaded for sequences of at most " + maxSequenceLength + " tokens");
+        }
+        for (int id : request.promptIds()) {
+            if (id < 0 || id >= folder.config().vocabSize()) {
+                throw new YalisException("prompt " + (index + 1) + " has token id " + id + " outside the vocabulary of "
+                        + folder.config().vocabSize() + "; the tokenizer does not match the model");
+            }
+        }
+        // The last generated token is never fed back, so the cache holds at most maxLength - 1 tokens.
+        int blocksNeeded = pool.blocksFor(maxLength - 1);
+        if (blocksNeeded > pool.totalBlocks()) {
+            long bytesPerBlock = attention.kvCacheBytes() / pool.totalBlocks();
+            throw new YalisException("the KV cache holds " + pool.totalBlocks() + " blocks of " + pool.blockSize()
+                    + " tokens (" + Sizes.format(attention.kvCacheBytes()) + ") but prompt " + (index + 1) + " ("
+                    + promptLength + " tokens + " + request.maxNewTokens() + " new) needs " + blocksNeeded
+                    + " blocks; raise --kv-cache-memory to at least " + Sizes.format(blocksNeeded * bytesPerBlock)
+                    + " or lower --max-new-tokens");
+        }
+        return maxLength;
+    }
+
+    /**
+     * Refuses a prompt that leaves no room in the model's context; static so that a caller can check
+     * before spending time on loading weights.
+     */
+    public static void checkContext(int index, int promptLength, LlamaConfig config) {
+        int context = config.maxPositions();
+        if (promptLength >= context) {
+            throw new YalisException("prompt " + (index + 1) + " has " + promptLength + " tokens but the model's context"
+                    + " is " + context + " (max_position_embeddings), leaving no room to generate; shorten it to at"
+                    + " most " + (context - 1) + " tokens");
+        }
+    }
+
+    private FinishReason finishReason(Sequence sequence, Request request, int token) {
+        if (!request.ignoreEos() && eosTokenIds.contains(token)) {
+            return FinishReason.STOP;
+        }
+        if (sequence.generatedCount() >= request.maxNewTokens() || sequence.length() >= sequence.maxLength()) {
+            return FinishReason.LENGTH;
+        }
+        return null;
+    }
+
+    /** Flattens a scheduled step into the model's input: tokens, positions, cache slots, sampled rows. */
+    private StepInput stepInput(ScheduledStep step) {
+        int tokens = step.tokens();
+        int sequences = step.chunks().size();
+        int[] tokenIds = new int[tokens];
+        int[] positions = new int[tokens];
+        int[] slots = new int[tokens];
+        int[] queryStarts = new int[sequences];
+        int[] queryLengths = new int[sequences];
+        int[] contextLengths = new int[sequences];
+        int[][] blockTables = new int[sequences][];
+        int[] logitRows = new int[step.sampledSequences()];
+        int row = 0;
+        int sampled = 0;
+        for (int s = 0; s < sequences; s++) {
+            ScheduledStep.Chunk chunk = step.chunks().get(s);
+            Sequence sequence = chunk.sequence();
+            queryStarts[s] = row;
+            queryLengths[s] = chunk.count();
+            contextLengths[s] = chunk.start() + chunk.count();
+            blockTables[s] = sequence.blockTable().blocks();
+            for (int i = 0; i < chunk.count(); i++) {
+                int position = chunk.start() + i;
+                tokenIds[row] = sequence.tokenAt(position);
+                positions[row] = position;
+                slots[row] = sequence.blockTable().slot(position);
+                row++;
+            }
+            if (chunk.samples()) {
+                logitRows[sampled++] = row - 1;
+            }
+        }
+        return new StepInput(step.phase(), tokenIds, positions,
+                new AttentionBatch(queryStarts, queryLengths, contextLengths, blockTables, slots), logitRows);
+    }
+
+    private static double millis(long nanos) {
+        return nanos / 1e6;
+    }
+
+    int rank() {
+        return world.rank();
+    }
+
+    @Override
+    public void close() {
+        attention.close();
+        backend.close();
+        checkpointArena.close();
+        world.close();
+    }
+}
