@@ -10,6 +10,7 @@ import java.util.concurrent.Future;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 
+import org.yalis.engine.comm.CommStats;
 import org.yalis.engine.comm.CommunicationException;
 import org.yalis.engine.comm.Communicator;
 import org.yalis.engine.comm.LocalCommunicator;
@@ -138,6 +139,16 @@ public final class Engine implements AutoCloseable {
     /** Totals of the last {@link #generate} call, as rank 0 measured them. */
     public BatchStats lastStats() {
         return first().lastStats();
+    }
+
+    /** Rank 0's collectives so far (calls, bytes, time per operation), summed over its groups. */
+    public CommStats collectiveStats() {
+        return first().collectiveStats();
+    }
+
+    /** Ranks of this engine (in this process). */
+    public int localRanks() {
+        return ranks.size();
     }
 
     /** Checks requests against the context and the KV pool before anything runs. */

@@ -17,6 +17,7 @@ import org.yalis.engine.attention.AttentionBackends;
 import org.yalis.engine.attention.AttentionBatch;
 import org.yalis.engine.attention.AttentionSpec;
 import org.yalis.engine.checkpoint.Checkpoint;
+import org.yalis.engine.comm.CommStats;
 import org.yalis.engine.comm.Communicator;
 import org.yalis.engine.cpu.CpuBackend;
 import org.yalis.engine.kv.BlockTable;
@@ -52,6 +53,8 @@ final class EngineRank implements AutoCloseable {
 
     private final EngineOptions options;
     private final Communicator world;
+    /** Every group this rank talks in (the world, and the grid's row and column groups). */
+    private final List<Communicator> groups;
     private final ModelFolder folder;
     private final Set<Integer> eosTokenIds;
     private final Arena checkpointArena;
@@ -62,11 +65,13 @@ final class EngineRank implements AutoCloseable {
     private final int maxSequenceLength;
     private BatchStats lastStats;
 
-    private EngineRank(EngineOptions options, Communicator world, ModelFolder folder, Arena checkpointArena,
+    private EngineRank(EngineOptions options, Communicator world, List<Communicator> groups, ModelFolder folder,
+                       Arena checkpointArena,
                        ComputeBackend backend, LlamaModel model, KvBlockPool pool, Attention attention,
                        int maxSequenceLength) {
         this.options = options;
         this.world = world;
+        this.groups = groups;
         this.folder = folder;
         this.eosTokenIds = new HashSet<>(folder.eosTokenIds());
         this.checkpointArena = checkpointArena;
@@ -100,8 +105,15 @@ final class EngineRank implements AutoCloseable {
         try {
             backend = createBackend(options, threads);
             Checkpoint checkpoint = Checkpoint.open(folder.path(), arena);
-            ShardingPlan plan = grid.size() == 1 ? new SingleRankPlan()
-                    : new GridPlan(config, grid, world.split(grid.row(), grid.col()), world.split(grid.col(), grid.row()));
+            List<Communicator> groups = new ArrayList<>(List.of(world));
+            ShardingPlan plan = new SingleRankPlan();
+            if (grid.size() > 1) {
+                Communicator rowGroup = world.split(grid.row(), grid.col());
+                Communicator columnGroup = world.split(grid.col(), grid.row());
+                groups.add(rowGroup);
+                groups.add(columnGroup);
+                plan = new GridPlan(config, grid, rowGroup, columnGroup);
+            }
             LlamaModel model = LlamaModel.load(config, checkpoint, backend, plan, maxSequenceLength,
                     options.maxStepTokens(), options.maxBatch(), progress);
             LocalShape shape = model.shape();
@@ -112,7 +124,7 @@ final class EngineRank implements AutoCloseable {
                     (float) (1.0 / Math.sqrt(shape.headDim())), options.kvBlockSize(), blocks, DType.F32);
             AttentionBackend attentionBackend = AttentionBackends.select(options.attention(), backend.name(), spec);
             attention = attentionBackend.create(spec, backend);
-            return new EngineRank(options, world, folder, arena, backend, model,
+            return new EngineRank(options, world, List.copyOf(groups), folder, arena, backend, model,
                     new KvBlockPool(blocks, options.kvBlockSize()), attention, maxSequenceLength);
         } catch (RuntimeException | Error e) {
             world.abort(e);
@@ -476,11 +488,23 @@ final class EngineRank implements AutoCloseable {
         return world.rank();
     }
 
+    /** This rank's collectives so far, summed over its groups. */
+    CommStats collectiveStats() {
+        CommStats total = new CommStats();
+        for (Communicator group : groups) {
+            for (var entry : group.stats().snapshot().entrySet()) {
+                CommStats.Totals totals = entry.getValue();
+                total.add(entry.getKey(), totals);
+            }
+        }
+        return total;
+    }
+
     @Override
     public void close() {
         attention.close();
         backend.close();
         checkpointArena.close();
-        world.close();
+        groups.forEach(Communicator::close);
     }
 }

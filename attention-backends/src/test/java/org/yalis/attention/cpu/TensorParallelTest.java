@@ -19,6 +19,7 @@ import org.yalis.engine.EngineOptions;
 import org.yalis.engine.GenerationListener;
 import org.yalis.engine.Request;
 import org.yalis.engine.YalisException;
+import org.yalis.engine.comm.CommStats;
 import org.yalis.engine.model.ModelFolder;
 import org.yalis.engine.sample.SamplingParams;
 import org.yalis.engine.testing.TestModels;
@@ -72,6 +73,24 @@ class TensorParallelTest {
             }
             assertTrue(worst <= 1e-4 * scale, "logits differ by " + worst + " against a largest logit of " + scale);
             assertEquals(engine.kvPool().totalBlocks(), engine.kvPool().freeBlocks());
+            if (rows * cols > 1) {
+                assertTrue(engine.collectiveStats().get(CommStats.Operation.ALL_REDUCE).calls() > 0,
+                        "the sharded layers must all-reduce");
+            }
+        }
+    }
+
+    @Test
+    void aRankThatFailsMidGenerationStopsEveryRankQuickly() {
+        FailingAttentionBackend.DECODE_CALLS.set(0);
+        EngineOptions options = EngineOptions.builder(model).tensorParallel(4, 1).attention("fail-once").build();
+        try (Engine engine = Engine.load(ModelFolder.open(model), options, null)) {
+            long start = System.nanoTime();
+            IllegalStateException failure = assertThrows(IllegalStateException.class, () -> generate(engine));
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertTrue(failure.getMessage().contains("injected failure"), "the failing rank's cause is reported: "
+                    + failure.getMessage());
+            assertTrue(seconds < 30, "all ranks stopped after " + seconds + " s");
         }
     }
 

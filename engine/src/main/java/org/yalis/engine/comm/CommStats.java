@@ -28,6 +28,12 @@ public final class CommStats {
         totals.merge(operation, new Totals(1, bytes, nanos), (a, b) -> a.plus(b.bytes(), b.nanos()));
     }
 
+    /** Adds totals gathered elsewhere (another group's, to sum a rank's collectives). */
+    public void add(Operation operation, Totals more) {
+        totals.merge(operation, more, (a, b) -> new Totals(a.calls() + b.calls(), a.bytes() + b.bytes(),
+                a.nanos() + b.nanos()));
+    }
+
     public Totals get(Operation operation) {
         return totals.getOrDefault(operation, new Totals(0, 0, 0));
     }
