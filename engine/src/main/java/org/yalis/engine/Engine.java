@@ -15,8 +15,10 @@ import org.yalis.engine.comm.CommunicationException;
 import org.yalis.engine.comm.Communicator;
 import org.yalis.engine.comm.LocalCommunicator;
 import org.yalis.engine.kv.KvBlockPool;
+import org.yalis.engine.metrics.PhaseBreakdown;
 import org.yalis.engine.model.LlamaConfig;
 import org.yalis.engine.model.ModelFolder;
+import org.yalis.engine.model.Phase;
 import org.yalis.engine.tensor.ComputeBackend;
 
 /**
@@ -144,6 +146,21 @@ public final class Engine implements AutoCloseable {
     /** Rank 0's collectives so far (calls, bytes, time per operation), summed over its groups. */
     public CommStats collectiveStats() {
         return first().collectiveStats();
+    }
+
+    /** Rank 0's time per category in {@code phase} (an engine loaded with profiling). */
+    public PhaseBreakdown breakdown(Phase phase) {
+        return first().breakdown(phase);
+    }
+
+    /** Every rank's breakdown of {@code phase}, in rank order (ranks of this process). */
+    public List<PhaseBreakdown> breakdownPerRank(Phase phase) {
+        return ranks.stream().map(rank -> rank.breakdown(phase)).toList();
+    }
+
+    /** Forgets the timings and collective counts so far (between warm-up and measured runs). */
+    public void resetProfile() {
+        ranks.forEach(EngineRank::resetProfile);
     }
 
     /** Ranks of this engine (in this process). */

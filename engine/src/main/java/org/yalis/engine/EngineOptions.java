@@ -18,10 +18,11 @@ import org.yalis.engine.cpu.WeightPlacement;
  * @param tpRows              tensor-parallel grid rows R (heads and MLP width split over them)
  * @param tpCols              tensor-parallel grid columns C (the hidden state split over them)
  * @param collective          collective backend between ranks ("local": ranks as threads of this JVM)
+ * @param profile             time every step by category (gemm, attention, collective, other)
  */
 public record EngineOptions(Path model, String device, int threads, WeightPlacement weights, String attention,
                             int kvBlockSize, long kvCacheBytes, int maxBatch, int maxStepTokens,
-                            int maxSequenceLength, int tpRows, int tpCols, String collective) {
+                            int maxSequenceLength, int tpRows, int tpCols, String collective, boolean profile) {
 
     public EngineOptions {
         if (threads < 1) {
@@ -75,6 +76,7 @@ public record EngineOptions(Path model, String device, int threads, WeightPlacem
         builder.tpRows = tpRows;
         builder.tpCols = tpCols;
         builder.collective = collective;
+        builder.profile = profile;
         return builder;
     }
 
@@ -93,6 +95,7 @@ public record EngineOptions(Path model, String device, int threads, WeightPlacem
         private int tpRows = 1;
         private int tpCols = 1;
         private String collective = "local";
+        private boolean profile;
 
         private Builder(Path model) {
             this.model = model;
@@ -155,9 +158,15 @@ public record EngineOptions(Path model, String device, int threads, WeightPlacem
             return this;
         }
 
+        /** Time each step by category; off by default so the normal path runs no timers. */
+        public Builder profile(boolean enabled) {
+            profile = enabled;
+            return this;
+        }
+
         public EngineOptions build() {
             return new EngineOptions(model, device, threads, weights, attention, kvBlockSize, kvCacheBytes, maxBatch,
-                    maxStepTokens, maxSequenceLength, tpRows, tpCols, collective);
+                    maxStepTokens, maxSequenceLength, tpRows, tpCols, collective, profile);
         }
     }
 }

@@ -21,6 +21,9 @@ import org.yalis.engine.comm.CommStats;
 import org.yalis.engine.comm.Communicator;
 import org.yalis.engine.cpu.CpuBackend;
 import org.yalis.engine.kv.BlockTable;
+import org.yalis.engine.metrics.PhaseBreakdown;
+import org.yalis.engine.metrics.ProfiledModules;
+import org.yalis.engine.metrics.Profiler;
 import org.yalis.engine.kv.KvBlockPool;
 import org.yalis.engine.model.LlamaConfig;
 import org.yalis.engine.model.LlamaModel;
@@ -63,12 +66,14 @@ final class EngineRank implements AutoCloseable {
     private final KvBlockPool pool;
     private final Attention attention;
     private final int maxSequenceLength;
+    /** Present when profiling. */
+    private final Profiler profiler;
     private BatchStats lastStats;
 
     private EngineRank(EngineOptions options, Communicator world, List<Communicator> groups, ModelFolder folder,
                        Arena checkpointArena,
                        ComputeBackend backend, LlamaModel model, KvBlockPool pool, Attention attention,
-                       int maxSequenceLength) {
+                       int maxSequenceLength, Profiler profiler) {
         this.options = options;
         this.world = world;
         this.groups = groups;
@@ -80,6 +85,7 @@ final class EngineRank implements AutoCloseable {
         this.pool = pool;
         this.attention = attention;
         this.maxSequenceLength = maxSequenceLength;
+        this.profiler = profiler;
     }
 
     /**
@@ -104,6 +110,7 @@ final class EngineRank implements AutoCloseable {
         Attention attention = null;
         try {
             backend = createBackend(options, threads);
+            Profiler profiler = options.profile() ? new Profiler(backend::synchronize) : null;
             Checkpoint checkpoint = Checkpoint.open(folder.path(), arena);
             List<Communicator> groups = new ArrayList<>(List.of(world));
             ShardingPlan plan = new SingleRankPlan();
@@ -112,7 +119,12 @@ final class EngineRank implements AutoCloseable {
                 Communicator columnGroup = world.split(grid.col(), grid.row());
                 groups.add(rowGroup);
                 groups.add(columnGroup);
-                plan = new GridPlan(config, grid, rowGroup, columnGroup);
+                plan = profiler == null ? new GridPlan(config, grid, rowGroup, columnGroup)
+                        : new GridPlan(config, grid, ProfiledModules.communicator(rowGroup, profiler),
+                        ProfiledModules.communicator(columnGroup, profiler));
+            }
+            if (profiler != null) {
+                plan = ProfiledModules.plan(plan, profiler);
             }
             LlamaModel model = LlamaModel.load(config, checkpoint, backend, plan, maxSequenceLength,
                     options.maxStepTokens(), options.maxBatch(), progress);
@@ -124,8 +136,11 @@ final class EngineRank implements AutoCloseable {
                     (float) (1.0 / Math.sqrt(shape.headDim())), options.kvBlockSize(), blocks, DType.F32);
             AttentionBackend attentionBackend = AttentionBackends.select(options.attention(), backend.name(), spec);
             attention = attentionBackend.create(spec, backend);
+            if (profiler != null) {
+                attention = ProfiledModules.attention(attention, profiler);
+            }
             return new EngineRank(options, world, List.copyOf(groups), folder, arena, backend, model,
-                    new KvBlockPool(blocks, options.kvBlockSize()), attention, maxSequenceLength);
+                    new KvBlockPool(blocks, options.kvBlockSize()), attention, maxSequenceLength, profiler);
         } catch (RuntimeException | Error e) {
             world.abort(e);
             if (attention != null) {
@@ -291,11 +306,17 @@ final class EngineRank implements AutoCloseable {
                         firstScheduled[index] = stepStart;
                     }
                 }
+                if (profiler != null) {
+                    profiler.beginStep(step.phase());
+                }
                 Tensor logitsOnDevice = model.forward(stepInput(step), attention);
                 if (logits.length < logitsOnDevice.elementCount()) {
                     logits = new float[(int) logitsOnDevice.elementCount()];
                 }
                 backend.copyToHost(logitsOnDevice, logits);
+                if (profiler != null) {
+                    profiler.endStep(step.tokens());
+                }
                 long stepEnd = System.nanoTime();
                 scheduler.completed(step);
                 if (step.phase() == Phase.PREFILL) {
@@ -486,6 +507,21 @@ final class EngineRank implements AutoCloseable {
 
     int rank() {
         return world.rank();
+    }
+
+    /** This rank's time per category in {@code phase} since loading or the last reset (profiling only). */
+    PhaseBreakdown breakdown(Phase phase) {
+        if (profiler == null) {
+            throw new IllegalStateException("the engine was loaded without profiling");
+        }
+        return profiler.breakdown(phase);
+    }
+
+    void resetProfile() {
+        if (profiler != null) {
+            profiler.reset();
+        }
+        groups.forEach(group -> group.stats().reset());
     }
 
     /** This rank's collectives so far, summed over its groups. */

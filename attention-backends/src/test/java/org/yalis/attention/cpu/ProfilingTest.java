@@ -1,0 +1,79 @@
+package org.yalis.attention.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import org.yalis.engine.Engine;
+import org.yalis.engine.EngineOptions;
+import org.yalis.engine.GenerationListener;
+import org.yalis.engine.Request;
+import org.yalis.engine.metrics.Category;
+import org.yalis.engine.metrics.PhaseBreakdown;
+import org.yalis.engine.model.ModelFolder;
+import org.yalis.engine.model.Phase;
+import org.yalis.engine.sample.SamplingParams;
+import org.yalis.engine.testing.TestModels;
+
+/** The step breakdown: categories add up to the steps, and collectives have the predicted sizes. */
+class ProfilingTest {
+
+    private static void run(Engine engine, int batch, int promptLength, int newTokens) {
+        int[] prompt = new int[promptLength];
+        for (int i = 0; i < promptLength; i++) {
+            prompt[i] = 300 + i;
+        }
+        List<Request> requests = java.util.Collections.nCopies(batch,
+                new Request(prompt, newTokens, SamplingParams.greedy(), true));
+        engine.generate(requests, GenerationListener.NONE);
+    }
+
+    @Test
+    void categoriesAddUpAndDecodeAllReducesCarryBatchTimesHidden() {
+        Path model = TestModels.requireStories260K();
+        int batch = 3;
+        int newTokens = 11;
+        EngineOptions options = EngineOptions.builder(model).tensorParallel(2, 1).profile(true).build();
+        try (Engine engine = Engine.load(ModelFolder.open(model), options, null)) {
+            run(engine, batch, 8, newTokens);
+            engine.resetProfile();
+            run(engine, batch, 8, newTokens);
+            int layers = engine.config().layers();
+            for (Phase phase : Phase.values()) {
+                PhaseBreakdown breakdown = engine.breakdown(phase);
+                long sum = 0;
+                for (Category category : Category.values()) {
+                    sum += breakdown.nanos().get(category);
+                }
+                assertEquals(breakdown.stepNanos(), sum, breakdown.stepNanos() * 0.01, phase + ": " + breakdown);
+                assertTrue(breakdown.nanos().get(Category.GEMM) > 0, phase + " has matmuls");
+                assertTrue(breakdown.nanos().get(Category.ATTENTION) > 0, phase + " has attention");
+                assertTrue(breakdown.nanos().get(Category.COLLECTIVE) > 0, phase + " has all-reduces");
+            }
+            PhaseBreakdown decode = engine.breakdown(Phase.DECODE);
+            // 1D: one all-reduce after o and one after down per layer, each of batch x hidden f32.
+            long bytes = (long) batch * engine.config().hiddenSize() * Float.BYTES;
+            assertEquals(newTokens - 1, decode.steps());
+            assertEquals(Map.of(bytes, 2L * layers * decode.steps()), decode.collectiveMessages());
+            PhaseBreakdown prefill = engine.breakdown(Phase.PREFILL);
+            assertEquals(Map.of((long) batch * 8 * engine.config().hiddenSize() * Float.BYTES, 2L * layers),
+                    prefill.collectiveMessages());
+        }
+    }
+
+    @Test
+    void aSingleRankSpendsNothingOnCollectives() {
+        Path model = TestModels.requireStories260K();
+        EngineOptions options = EngineOptions.builder(model).profile(true).build();
+        try (Engine engine = Engine.load(ModelFolder.open(model), options, null)) {
+            run(engine, 1, 5, 6);
+            assertEquals(0L, engine.breakdown(Phase.DECODE).nanos().get(Category.COLLECTIVE));
+            assertTrue(engine.breakdown(Phase.DECODE).nanos().get(Category.OTHER) > 0);
+        }
+    }
+}
