@@ -148,8 +148,8 @@ final class CommBenchCommand implements Callable<Integer> {
                 line.put("time_us", round(r.medianMicros()));
                 line.put("time_us_min", round(r.minMicros()));
                 line.put("time_us_max", round(r.maxMicros()));
-                line.put("algbw_gbps", round(r.algorithmGigabytesPerSecond()));
-                line.put("busbw_gbps", round(r.busGigabytesPerSecond()));
+                line.put("algbw_gbps", significant(r.algorithmGigabytesPerSecond()));
+                line.put("busbw_gbps", significant(r.busGigabytesPerSecond()));
                 line.put("repeats", r.repeats());
                 out.println(mapper.writeValueAsString(line));
             }
@@ -167,5 +167,10 @@ final class CommBenchCommand implements Callable<Integer> {
 
     private static double round(double value) {
         return Math.round(value * 1000) / 1000.0;
+    }
+
+    /** Four significant digits: small-message bandwidths are tiny, not zero. */
+    private static double significant(double value) {
+        return value == 0 ? 0 : new java.math.BigDecimal(value).round(new java.math.MathContext(4)).doubleValue();
     }
 }
