@@ -163,6 +163,16 @@ public final class Engine implements AutoCloseable {
         ranks.forEach(EngineRank::resetProfile);
     }
 
+    /** Weight bytes rank 0 streams per step (every linear layer and the LM head): the decode roofline's numerator. */
+    public long streamedWeightBytes() {
+        return first().streamedWeightBytes();
+    }
+
+    /** Multiply-adds per token on rank 0 in its linear layers and LM head: the prefill roofline's numerator / 2. */
+    public long multiplyAddsPerToken() {
+        return first().multiplyAddsPerToken();
+    }
+
     /** Ranks of this engine (in this process). */
     public int localRanks() {
         return ranks.size();

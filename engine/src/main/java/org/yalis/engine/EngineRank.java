@@ -509,6 +509,14 @@ final class EngineRank implements AutoCloseable {
         return world.rank();
     }
 
+    long streamedWeightBytes() {
+        return model.streamedWeightBytes();
+    }
+
+    long multiplyAddsPerToken() {
+        return model.multiplyAddsPerToken();
+    }
+
     /** This rank's time per category in {@code phase} since loading or the last reset (profiling only). */
     PhaseBreakdown breakdown(Phase phase) {
         if (profiler == null) {

@@ -48,6 +48,11 @@ public final class ProfiledModules {
                     }
 
                     @Override
+                    public long weightBytes() {
+                        return inner.weightBytes();
+                    }
+
+                    @Override
                     public void forward(Tensor x, Tensor out) {
                         profiler.enter(Category.GEMM);
                         try {

@@ -11,5 +11,8 @@ public interface Linear {
 
     int outFeatures();
 
+    /** Bytes of weight this rank reads for every step (the decode roofline counts them). */
+    long weightBytes();
+
     void forward(Tensor x, Tensor out);
 }

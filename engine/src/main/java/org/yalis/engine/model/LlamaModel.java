@@ -114,6 +114,30 @@ public final class LlamaModel {
         return shape;
     }
 
+    /** Weight bytes one step streams on this rank: every linear layer and the LM head. */
+    public long streamedWeightBytes() {
+        long bytes = lmHead.weightBytes();
+        for (Layer layer : layers) {
+            for (Linear linear : List.of(layer.q(), layer.k(), layer.v(), layer.o(), layer.gate(), layer.up(),
+                    layer.down())) {
+                bytes += linear.weightBytes();
+            }
+        }
+        return bytes;
+    }
+
+    /** Multiply-adds per token on this rank in the linear layers and the LM head (half the FLOPs). */
+    public long multiplyAddsPerToken() {
+        long total = (long) lmHead.inFeatures() * lmHead.outFeatures();
+        for (Layer layer : layers) {
+            for (Linear linear : List.of(layer.q(), layer.k(), layer.v(), layer.o(), layer.gate(), layer.up(),
+                    layer.down())) {
+                total += (long) linear.inFeatures() * linear.outFeatures();
+            }
+        }
+        return total;
+    }
+
     /** Most tokens of a prefill step. */
     public int maxStepTokens() {
         return maxStepTokens;

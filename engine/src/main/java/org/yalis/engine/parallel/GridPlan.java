@@ -157,6 +157,11 @@ public final class GridPlan implements ShardingPlan {
         }
 
         @Override
+        public long weightBytes() {
+            return weight.byteSize();
+        }
+
+        @Override
         public void forward(Tensor x, Tensor out) {
             backend.matmul(x, weight, out);
             if (partialSumGroup.size() > 1) {

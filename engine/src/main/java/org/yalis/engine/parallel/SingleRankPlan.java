@@ -44,6 +44,11 @@ public final class SingleRankPlan implements ShardingPlan {
         }
 
         @Override
+        public long weightBytes() {
+            return weight.byteSize();
+        }
+
+        @Override
         public void forward(Tensor x, Tensor out) {
             backend.matmul(x, weight, out);
         }

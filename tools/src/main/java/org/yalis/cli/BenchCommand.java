@@ -1,0 +1,379 @@
+package org.yalis.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.ToDoubleFunction;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import org.yalis.engine.Engine;
+import org.yalis.engine.EngineOptions;
+import org.yalis.engine.Sizes;
+import org.yalis.engine.YalisException;
+import org.yalis.engine.bench.BenchRun;
+import org.yalis.engine.bench.Benchmark;
+import org.yalis.engine.cpu.WeightPlacement;
+import org.yalis.engine.metrics.Category;
+import org.yalis.engine.metrics.ComputePeak;
+import org.yalis.engine.metrics.MemoryBandwidth;
+import org.yalis.engine.metrics.PhaseBreakdown;
+import org.yalis.engine.model.ModelFolder;
+import org.yalis.engine.synth.SyntheticModels;
+
+/**
+ * {@code yalis bench}: prefill and decode speed of a fixed batch, with the time of every step broken
+ * into gemm, attention, collective and other, and the decode and prefill rooflines of this machine.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Benchmark prefill and decode of a fixed batch, with a per-category time breakdown and rooflines.")
+final class BenchCommand implements Callable<Integer> {
+    /** Exit code when the run is slower than the baseline allows. */
+    static final int EXIT_REGRESSION = 3;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", paramLabel = "DIR|synth:PRESET", description = "Model folder or synth:PRESET.")
+    String modelArgument;
+
+    @Option(names = "--batch", paramLabel = "B", defaultValue = "1", description = "Sequences in the batch.")
+    int batch;
+
+    @Option(names = "--prompt-len", paramLabel = "P", defaultValue = "128", description = "Prompt tokens each.")
+    int promptLength;
+
+    @Option(names = "--decode-len", paramLabel = "D", defaultValue = "32", description = "New tokens each.")
+    int decodeLength;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "1", description = "Unmeasured runs first.")
+    int warmup;
+
+    @Option(names = "--repeat", paramLabel = "N", defaultValue = "3", description = "Measured runs (median reported).")
+    int repeat;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Seed of the random prompts.")
+    long seed;
+
+    @Option(names = "--tp", paramLabel = "N", description = "1D tensor parallelism over N ranks.")
+    Integer tensorParallel;
+
+    @Option(names = "--tp-dims", paramLabel = "R,C", split = ",", description = "2D tensor parallelism, R x C grid.")
+    int[] tensorParallelDims;
+
+    @Option(names = "--device", paramLabel = "NAME", defaultValue = "cpu", description = "Compute backend.")
+    String device;
+
+    @Option(names = "--attention", paramLabel = "NAME", defaultValue = "cpu", description = "Attention backend.")
+    String attention;
+
+    @Option(names = "--collective", paramLabel = "NAME", defaultValue = "local", description = "Collective backend.")
+    String collective;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Compute threads (default: one per core).")
+    Integer threads;
+
+    @Option(names = "--weights", paramLabel = "copy|mmap", defaultValue = "copy", description = "Weight placement.")
+    String weights;
+
+    @Option(names = "--membw", description = "Measure this machine's memory bandwidth and FMA rate; with --model, "
+            + "they are measured anyway for the rooflines.")
+    boolean memoryBandwidthOnly;
+
+    @Option(names = "--membw-gbps", paramLabel = "GB/S", description = "Use this read bandwidth instead of measuring it.")
+    Double memoryBandwidthGbps;
+
+    @Option(names = "--baseline", paramLabel = "FILE", description = "Compare with a saved result; exit 3 on a regression.")
+    Path baseline;
+
+    @Option(names = "--tolerance", paramLabel = "FRACTION", defaultValue = "0.10",
+            description = "Allowed slowdown against the baseline (default: ${DEFAULT-VALUE}).")
+    double tolerance;
+
+    @Option(names = "--save-baseline", paramLabel = "FILE", description = "Write (or update) a baseline file with this run.")
+    Path saveBaseline;
+
+    @Option(names = "--json", description = "Print the result as one JSON object on stdout.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        int threadCount = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        if (modelArgument == null) {
+            if (!memoryBandwidthOnly) {
+                throw new YalisException("give --model DIR|synth:PRESET, or --membw to measure the machine only");
+            }
+            Map<String, Object> machine = machine(threadCount, null);
+            out.println(json ? new ObjectMapper().writeValueAsString(machine) : machine.toString());
+            out.flush();
+            return 0;
+        }
+        if (!(tolerance >= 0 && tolerance < 1)) {
+            throw new YalisException("--tolerance must be in [0, 1), got " + tolerance);
+        }
+        Path model = SyntheticModels.resolve(modelArgument);
+        ModelFolder folder = ModelFolder.open(model);
+        Benchmark.Spec benchSpec = new Benchmark.Spec(batch, promptLength, decodeLength, warmup, repeat, seed);
+        Engine.checkContext(0, promptLength, folder.config());
+        int[] grid = grid();
+        EngineOptions options = EngineOptions.builder(model).device(device).threads(threadCount)
+                .weights(WeightPlacement.parse(weights)).attention(attention).collective(collective)
+                .tensorParallel(grid[0], grid[1]).maxBatch(Math.max(batch, 1))
+                .maxSequenceLength(Math.min(promptLength + decodeLength, folder.config().maxPositions()))
+                .maxStepTokens(Math.max(512, Math.min(batch * promptLength, 4096)))
+                .profile(true).build();
+        LoadProgress loading = LoadProgress.forStderr(err);
+        Map<String, Object> result;
+        try (Engine engine = Engine.load(folder, options, loading)) {
+            loading.done();
+            List<BenchRun> runs = Benchmark.run(engine, benchSpec, (done, total) -> progress(err, done, total));
+            result = report(engine, options, benchSpec, runs, threadCount);
+        }
+        ObjectMapper mapper = new ObjectMapper();
+        if (json) {
+            out.println(mapper.writeValueAsString(result));
+        } else {
+            printTable(out, result);
+        }
+        out.flush();
+        if (saveBaseline != null) {
+            writeBaseline(mapper, benchSpec.key(), result);
+            err.println("baseline " + benchSpec.key() + " written to " + saveBaseline);
+        }
+        if (baseline != null) {
+            return compareWithBaseline(mapper, benchSpec.key(), result, err);
+        }
+        return 0;
+    }
+
+    private int[] grid() {
+        if (tensorParallel != null && tensorParallelDims != null) {
+            throw new YalisException("give either --tp N or --tp-dims R,C, not both");
+        }
+        if (tensorParallelDims != null) {
+            if (tensorParallelDims.length != 2) {
+                throw new YalisException("--tp-dims takes two numbers R,C");
+            }
+            return tensorParallelDims;
+        }
+        return new int[] {tensorParallel == null ? 1 : tensorParallel, 1};
+    }
+
+    /** A progress bar on stderr, only when stderr is a terminal. */
+    private static void progress(PrintWriter err, int done, int total) {
+        if (!Boolean.getBoolean("yalis.stderr.tty")) {
+            return;
+        }
+        int width = 30;
+        int filled = width * done / total;
+        err.printf(Locale.ROOT, "\rbench [%s%s] %d/%d runs%s", "#".repeat(filled), " ".repeat(width - filled), done,
+                total, done == total ? "\n" : "");
+        err.flush();
+    }
+
+    private Map<String, Object> machine(int threadCount, Engine engine) {
+        Map<String, Object> machine = new LinkedHashMap<>();
+        machine.put("threads", threadCount);
+        if (memoryBandwidthGbps != null) {
+            machine.put("membw_read_gbps", memoryBandwidthGbps);
+        } else {
+            MemoryBandwidth bandwidth = MemoryBandwidth.measure(threadCount, 512L << 20, 3);
+            machine.put("membw_read_gbps", round(bandwidth.readGigabytesPerSecond()));
+            machine.put("membw_copy_gbps", round(bandwidth.copyGigabytesPerSecond()));
+            machine.put("membw_triad_gbps", round(bandwidth.triadGigabytesPerSecond()));
+        }
+        machine.put("fma_gflops", round(ComputePeak.measureGigaflops(threadCount)));
+        return machine;
+    }
+
+    private Map<String, Object> report(Engine engine, EngineOptions options, Benchmark.Spec benchSpec,
+                                       List<BenchRun> runs, int threadCount) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("key", benchSpec.key());
+        result.put("model", modelArgument);
+        result.put("device", device);
+        result.put("attention", attention);
+        result.put("collective", collective);
+        result.put("ranks", options.ranks());
+        result.put("grid", options.tpRows() + "x" + options.tpCols());
+        result.put("threads", threadCount);
+        result.put("weights", weights);
+        result.put("batch", batch);
+        result.put("prompt_len", promptLength);
+        result.put("decode_len", decodeLength);
+        result.put("repeat", repeat);
+        result.put("warmup", warmup);
+
+        Map<String, Object> medians = new LinkedHashMap<>();
+        Map<String, Object> spread = new LinkedHashMap<>();
+        Map<String, ToDoubleFunction<BenchRun>> metrics = new LinkedHashMap<>();
+        metrics.put("prefill_ms", BenchRun::prefillMs);
+        metrics.put("decode_ms", BenchRun::decodeMs);
+        metrics.put("ttft_ms", BenchRun::timeToFirstTokenMs);
+        metrics.put("tbt_ms", BenchRun::timeBetweenTokensMs);
+        metrics.put("e2e_ms", BenchRun::endToEndMs);
+        metrics.put("prefill_tokens_per_s", BenchRun::prefillTokensPerSecond);
+        metrics.put("decode_tokens_per_s", BenchRun::decodeTokensPerSecond);
+        metrics.put("throughput_tokens_per_s", BenchRun::throughputTokensPerSecond);
+        metrics.forEach((name, metric) -> {
+            medians.put(name, round(Benchmark.median(runs, metric)));
+            spread.put(name, List.of(round(Benchmark.min(runs, metric)), round(Benchmark.max(runs, metric))));
+        });
+        result.put("median", medians);
+        result.put("min_max", spread);
+
+        BenchRun typical = Benchmark.medianRun(runs);
+        Map<String, Object> breakdown = new LinkedHashMap<>();
+        breakdown.put("prefill", breakdown(typical.prefill(), 1));
+        breakdown.put("decode", breakdown(typical.decode(), 1));
+        // The poster's decode row: ten decode steps, from the average step.
+        breakdown.put("decode_10_steps", breakdown(typical.decode(), typical.decode().steps() == 0 ? 0
+                : 10.0 / typical.decode().steps()));
+        result.put("breakdown", breakdown);
+
+        Map<String, Object> collectives = new LinkedHashMap<>();
+        collectives.put("prefill", collectives(typical.prefill()));
+        collectives.put("decode", collectives(typical.decode()));
+        result.put("collectives", collectives);
+
+        Map<String, Object> machine = machine(threadCount, engine);
+        double readBandwidth = ((Number) machine.get("membw_read_gbps")).doubleValue();
+        double gigaflops = ((Number) machine.get("fma_gflops")).doubleValue();
+        Map<String, Object> roofline = new LinkedHashMap<>(machine);
+        long weightBytes = engine.streamedWeightBytes();
+        double idealDecodeStepMs = weightBytes / (readBandwidth * 1e9) * 1e3;
+        double measuredDecodeStepMs = typical.decode().steps() == 0 ? 0
+                : typical.decode().stepMillis() / typical.decode().steps();
+        double decodeCeiling = batch * 1000.0 / idealDecodeStepMs;
+        double prefillCeiling = gigaflops * 1e9 / (2.0 * engine.multiplyAddsPerToken());
+        roofline.put("weight_bytes_per_step", weightBytes);
+        roofline.put("ideal_decode_step_ms", round(idealDecodeStepMs));
+        roofline.put("measured_decode_step_ms", round(measuredDecodeStepMs));
+        roofline.put("decode_ceiling_tokens_per_s", round(decodeCeiling));
+        roofline.put("decode_efficiency", round(measuredDecodeStepMs == 0 ? 0 : idealDecodeStepMs / measuredDecodeStepMs));
+        roofline.put("prefill_ceiling_tokens_per_s", round(prefillCeiling));
+        roofline.put("prefill_efficiency", round(((Number) medians.get("prefill_tokens_per_s")).doubleValue()
+                / prefillCeiling));
+        result.put("roofline", roofline);
+        return result;
+    }
+
+    private static Map<String, Object> breakdown(PhaseBreakdown phase, double scale) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        for (Category category : Category.values()) {
+            row.put(category.label() + "_ms", round(phase.millis(category) * scale));
+        }
+        row.put("step_ms", round(phase.stepMillis() * scale));
+        for (Category category : Category.values()) {
+            row.put(category.label() + "_pct", round(100 * phase.share(category)));
+        }
+        row.put("steps", phase.steps());
+        return row;
+    }
+
+    private static Map<String, Object> collectives(PhaseBreakdown phase) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("bytes", phase.collectiveBytes());
+        row.put("calls", phase.collectiveMessages().values().stream().mapToLong(Long::longValue).sum());
+        Map<String, Long> sizes = new LinkedHashMap<>();
+        phase.collectiveMessages().forEach((size, count) -> sizes.put(String.valueOf(size), count));
+        row.put("message_bytes", sizes);
+        return row;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void printTable(PrintWriter out, Map<String, Object> result) {
+        Map<String, Object> median = (Map<String, Object>) result.get("median");
+        Map<String, Object> spread = (Map<String, Object>) result.get("min_max");
+        out.printf(Locale.ROOT, "%s  model %s, %s grid %s, batch %s, prompt %s, decode %s, %s runs%n",
+                result.get("key"), result.get("model"), result.get("device"), result.get("grid"), result.get("batch"),
+                result.get("prompt_len"), result.get("decode_len"), result.get("repeat"));
+        out.printf(Locale.ROOT, "%-24s %12s %24s%n", "metric", "median", "min .. max");
+        median.forEach((name, value) -> {
+            List<Object> range = (List<Object>) spread.get(name);
+            out.printf(Locale.ROOT, "%-24s %12.2f %11.2f .. %10.2f%n", name, ((Number) value).doubleValue(),
+                    ((Number) range.get(0)).doubleValue(), ((Number) range.get(1)).doubleValue());
+        });
+        out.println();
+        out.printf(Locale.ROOT, "%-16s %10s %10s %10s %10s %10s   %s%n", "breakdown (ms)", "gemm", "attention",
+                "collective", "other", "step", "gemm/attn/coll/other %");
+        Map<String, Object> breakdown = (Map<String, Object>) result.get("breakdown");
+        breakdown.forEach((phase, value) -> {
+            Map<String, Object> row = (Map<String, Object>) value;
+            out.printf(Locale.ROOT, "%-16s %10.2f %10.2f %10.2f %10.2f %10.2f   %.0f/%.0f/%.0f/%.0f%n", phase,
+                    num(row, "gemm_ms"), num(row, "attention_ms"), num(row, "collective_ms"), num(row, "other_ms"),
+                    num(row, "step_ms"), num(row, "gemm_pct"), num(row, "attention_pct"), num(row, "collective_pct"),
+                    num(row, "other_pct"));
+        });
+        Map<String, Object> collectives = (Map<String, Object>) result.get("collectives");
+        collectives.forEach((phase, value) -> out.printf(Locale.ROOT, "collectives %-8s %s%n", phase, value));
+        Map<String, Object> roofline = (Map<String, Object>) result.get("roofline");
+        out.println();
+        out.printf(Locale.ROOT, "roofline: %s of weights per step at %.1f GB/s read -> decode ceiling %.1f tokens/s, "
+                        + "measured %.1f (%.0f%%); FMA peak %.0f GFLOP/s -> prefill ceiling %.1f tokens/s, measured %.1f "
+                        + "(%.0f%%)%n", Sizes.format(((Number) roofline.get("weight_bytes_per_step")).longValue()),
+                num(roofline, "membw_read_gbps"), num(roofline, "decode_ceiling_tokens_per_s"),
+                ((Number) median.get("decode_tokens_per_s")).doubleValue(), 100 * num(roofline, "decode_efficiency"),
+                num(roofline, "fma_gflops"), num(roofline, "prefill_ceiling_tokens_per_s"),
+                ((Number) median.get("prefill_tokens_per_s")).doubleValue(), 100 * num(roofline, "prefill_efficiency"));
+    }
+
+    private static double num(Map<String, Object> map, String key) {
+        return ((Number) map.get(key)).doubleValue();
+    }
+
+    private void writeBaseline(ObjectMapper mapper, String key, Map<String, Object> result) throws IOException {
+        ObjectNode root = Files.isRegularFile(saveBaseline) && mapper.readTree(saveBaseline.toFile()) instanceof ObjectNode o
+                ? o : mapper.createObjectNode();
+        root.set(key, mapper.valueToTree(result.get("median")));
+        mapper.enable(SerializationFeature.INDENT_OUTPUT).writeValue(saveBaseline.toFile(), root);
+    }
+
+    /** Exit code 3 when a throughput fell by more than the tolerance (or a latency grew by more). */
+    @SuppressWarnings("unchecked")
+    private int compareWithBaseline(ObjectMapper mapper, String key, Map<String, Object> result, PrintWriter err)
+            throws IOException {
+        if (!Files.isRegularFile(baseline)) {
+            throw new YalisException("baseline file " + baseline + " does not exist; write one with --save-baseline");
+        }
+        JsonNode saved = mapper.readTree(baseline.toFile()).get(key);
+        if (saved == null) {
+            throw new YalisException("baseline " + baseline + " has no entry '" + key + "'; write one with --save-baseline");
+        }
+        Map<String, Object> median = (Map<String, Object>) result.get("median");
+        boolean regressed = false;
+        for (String throughput : List.of("prefill_tokens_per_s", "decode_tokens_per_s")) {
+            double now = ((Number) median.get(throughput)).doubleValue();
+            double before = saved.path(throughput).asDouble(0);
+            if (before > 0 && now < before * (1 - tolerance)) {
+                err.printf(Locale.ROOT, "regression: %s %.2f is %.1f%% below the baseline's %.2f (tolerance %.0f%%)%n",
+                        throughput, now, 100 * (1 - now / before), before, 100 * tolerance);
+                regressed = true;
+            }
+        }
+        if (!regressed) {
+            err.printf(Locale.ROOT, "no regression against %s (%s, tolerance %.0f%%)%n", baseline, key, 100 * tolerance);
+        }
+        err.flush();
+        return regressed ? EXIT_REGRESSION : 0;
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 1000) / 1000.0;
+    }
+}
