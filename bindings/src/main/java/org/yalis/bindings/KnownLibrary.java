@@ -8,7 +8,9 @@ public enum KnownLibrary {
     CUDA_RUNTIME("CUDA runtime", List.of("libcudart.so.13", "libcudart.so.12")),
     CUBLAS("cuBLAS", List.of("libcublas.so.13", "libcublas.so.12")),
     NCCL("NCCL", List.of("libnccl.so.2", "libnccl.so")),
-    MPI("MPI", List.of("libmpi.so.40", "libmpi.so.12", "libmpi.so")),
+    // Open MPI's soname, Debian's MPICH, upstream MPICH and Intel MPI, then the unversioned link
+    // (either flavor): org.yalis.bindings.mpi tells them apart by their symbols.
+    MPI("MPI", List.of("libmpi.so.40", "libmpich.so.12", "libmpi.so.12", "libmpi.so")),
     FLASHINFER_SHIM("flashinfer shim", List.of("libyalis_flashinfer.so"));
 
     private final String description;

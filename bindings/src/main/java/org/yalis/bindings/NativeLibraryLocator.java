@@ -52,11 +52,19 @@ public final class NativeLibraryLocator {
     }
 
     public LibraryLocation locate(KnownLibrary library) {
+        return locate(library, library.fileNames());
+    }
+
+    /**
+     * Like {@link #locate(KnownLibrary)}, for only some of the library's file names (in the order
+     * given): a caller that prefers one variant searches every folder for it before the others.
+     */
+    public LibraryLocation locate(KnownLibrary library, List<String> fileNames) {
         List<String> searched = new ArrayList<>();
         for (Map.Entry<String, List<Path>> rule : rules.entrySet()) {
             for (Path folder : rule.getValue()) {
                 searched.add(folder.toString());
-                for (String name : library.fileNames()) {
+                for (String name : fileNames) {
                     Path candidate = folder.resolve(name);
                     if (Files.isRegularFile(candidate)) {
                         return new LibraryLocation(library, Optional.of(candidate), rule.getKey(), searched);

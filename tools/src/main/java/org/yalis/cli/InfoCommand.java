@@ -15,6 +15,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import org.yalis.bindings.KnownLibrary;
 import org.yalis.bindings.LibraryLocation;
 import org.yalis.bindings.NativeLibraryLocator;
+import org.yalis.bindings.mpi.MpiLibrary;
+import org.yalis.bindings.mpi.MpiLibraryInfo;
 import org.yalis.engine.Sizes;
 import org.yalis.engine.attention.AttentionBackend;
 import org.yalis.engine.attention.AttentionBackends;
@@ -54,8 +56,32 @@ final class InfoCommand implements Callable<Integer> {
                     ? location.path().orElseThrow() + " (" + location.source() + ")"
                     : "not found (" + String.join(" or ", library.fileNames()) + "; set YALIS_NATIVE_PATH)");
         }
+        out.printf(Locale.ROOT, "  %-16s %s%n", "MPI flavor", mpiFlavor());
         out.flush();
         return 0;
+    }
+
+    /**
+     * The MPI library a rank would load (launcher and YALIS_MPI_LIBRARY considered), its handle ABI
+     * from symbol probing and MPI_Get_library_version, which MPI allows before MPI_Init: MPI itself
+     * is not initialised.
+     */
+    private static String mpiFlavor() {
+        try {
+            LibraryLocation location = MpiLibrary.locate();
+            if (!location.found()) {
+                return "none (not found in: " + String.join(", ", location.searched()) + ")";
+            }
+            return describe(MpiLibrary.probe(location.require(), location.source()));
+        } catch (RuntimeException e) {
+            return "cannot probe the MPI library: " + e.getMessage();
+        }
+    }
+
+    private static String describe(MpiLibraryInfo info) {
+        return info.flavor().displayName() + " (" + info.flavor().handleModel() + "), "
+                + info.version().replaceAll("\\s+", " ") + " [" + info.path() + ", " + info.source()
+                + "; MPI not initialised]";
     }
 
     private static String memoryAvailable() {

@@ -112,6 +112,13 @@ class LauncherIT {
         assertTrue(result.stdout().matches("(?s).*vector width +\\d+ bits.*"), result.stdout());
         assertTrue(result.stdout().matches("(?s).*attention backends:\\s+cpu .*"), result.stdout());
         assertTrue(result.stdout().contains("CUDA runtime"), result.stdout());
+        assertTrue(result.stdout().contains("MPI flavor"), result.stdout());
+        if (Files.isRegularFile(Path.of("/usr/lib/x86_64-linux-gnu/libmpi.so.40"))
+                && System.getenv("YALIS_MPI_LIBRARY") == null) {
+            // Debian's Open MPI (.ci/run installs it): flavor from its symbols, version without MPI_Init.
+            assertTrue(result.stdout().matches("(?s).*MPI flavor +Open MPI \\(pointer handles\\), Open MPI v.*"),
+                    result.stdout());
+        }
     }
 
     @Test
