@@ -2,18 +2,22 @@ package org.yalis.engine;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 import org.yalis.engine.comm.CommStats;
 import org.yalis.engine.comm.CommunicationException;
 import org.yalis.engine.comm.Communicator;
+import org.yalis.engine.comm.LaunchEnvironment;
 import org.yalis.engine.comm.LocalCommunicator;
+import org.yalis.engine.comm.MpiCommunicator;
 import org.yalis.engine.kv.KvBlockPool;
 import org.yalis.engine.metrics.PhaseBreakdown;
 import org.yalis.engine.model.LlamaConfig;
@@ -30,10 +34,13 @@ public final class Engine implements AutoCloseable {
     private final List<EngineRank> ranks;
     /** One thread per in-process rank; absent with a single rank, which runs on the caller's thread. */
     private final ExecutorService rankThreads;
+    /** This process initialised MPI and finalises it on close. */
+    private final boolean ownsMpi;
 
-    private Engine(List<EngineRank> ranks, ExecutorService rankThreads) {
+    private Engine(List<EngineRank> ranks, ExecutorService rankThreads, boolean ownsMpi) {
         this.ranks = ranks;
         this.rankThreads = rankThreads;
+        this.ownsMpi = ownsMpi;
     }
 
     /**
@@ -41,26 +48,62 @@ public final class Engine implements AutoCloseable {
      * rank 0's weights as they are placed.
      */
     public static Engine load(ModelFolder folder, EngineOptions options, BiConsumer<String, Long> progress) {
-        int size = options.ranks();
-        if (!options.collective().equals("local")) {
-            throw new YalisException("unknown --collective '" + options.collective() + "'; available: local");
+        Set<String> backends = Set.of(options.collectivePrefill(), options.collectiveDecode());
+        for (String backend : backends) {
+            if (!COLLECTIVES.contains(backend)) {
+                throw new YalisException("unknown collective backend '" + backend + "'; available: "
+                        + String.join(", ", COLLECTIVES) + " (nccl comes with the CUDA backend)");
+            }
         }
+        if (backends.contains("local") && backends.size() > 1) {
+            throw new YalisException("the local collective runs ranks as threads of one process; it cannot be combined"
+                    + " with " + options.collectivePrefill() + "/" + options.collectiveDecode() + " in one run");
+        }
+        if (backends.contains("mpi")) {
+            return loadAsMpiRank(folder, options, progress);
+        }
+        int size = options.ranks();
         List<Communicator> world = LocalCommunicator.createGroup(size);
         int threadsPerRank = Math.max(1, options.threads() / size);
         if (size == 1) {
-            return new Engine(List.of(EngineRank.load(folder, options, world.getFirst(), threadsPerRank, progress)),
-                    null);
+            return new Engine(List.of(EngineRank.load(folder, options, world.getFirst(), new AtomicReference<>(),
+                    threadsPerRank, progress)), null, false);
         }
         ExecutorService threads = Executors.newFixedThreadPool(size,
                 Thread.ofPlatform().name("yalis-rank-", 0).daemon().factory());
         try {
             List<EngineRank> loaded = onEveryRank(threads, size, rank -> EngineRank.load(folder, options,
-                    world.get(rank), threadsPerRank, rank == 0 ? progress : null));
-            return new Engine(loaded, threads);
+                    world.get(rank), new AtomicReference<>(), threadsPerRank, rank == 0 ? progress : null));
+            return new Engine(loaded, threads, false);
         } catch (RuntimeException | Error e) {
             threads.shutdownNow();
             throw e;
         }
+    }
+
+    private static final List<String> COLLECTIVES = List.of("local", "mpi");
+
+    /**
+     * This process is one rank of an MPI job ({@code mpirun -np N bin/yalis ... --collective mpi}): the
+     * job's size must be the grid's, and every process loads its own share.
+     */
+    private static Engine loadAsMpiRank(ModelFolder folder, EngineOptions options, BiConsumer<String, Long> progress) {
+        LaunchEnvironment.detect().filter(launch -> launch.size() != options.ranks()).ifPresent(launch -> {
+            throw new YalisException("the " + options.tpRows() + "x" + options.tpCols() + " grid needs "
+                    + options.ranks() + " ranks but " + launch.launcher() + " started " + launch.size()
+                    + " processes; start it with -np " + options.ranks());
+        });
+        MpiCommunicator world = MpiCommunicator.world();
+        if (world.size() != options.ranks()) {
+            String message = "the " + options.tpRows() + "x" + options.tpCols() + " grid needs " + options.ranks()
+                    + " ranks but the MPI job has " + world.size() + "; start it with mpirun -np " + options.ranks();
+            world.close();
+            org.yalis.bindings.mpi.Mpi.current().ifPresent(org.yalis.bindings.mpi.Mpi::close);
+            throw new YalisException(message);
+        }
+        EngineRank rank = EngineRank.load(folder, options, world, new AtomicReference<>(), options.threads(),
+                world.rank() == 0 ? progress : null);
+        return new Engine(List.of(rank), null, true);
     }
 
     /**
@@ -202,6 +245,16 @@ public final class Engine implements AutoCloseable {
         EngineRank.checkContext(index, promptLength, config);
     }
 
+    /** Whether this process reports results: it holds rank 0 (only rank 0 prints). */
+    public boolean reportsResults() {
+        return first().rank() == 0;
+    }
+
+    /** This process's first rank in the job. */
+    public int firstRank() {
+        return first().rank();
+    }
+
     @Override
     public void close() {
         for (EngineRank rank : ranks) {
@@ -209,6 +262,10 @@ public final class Engine implements AutoCloseable {
         }
         if (rankThreads != null) {
             rankThreads.shutdownNow();
+        }
+        if (ownsMpi) {
+            // Every rank must finalise, or the launcher reports the job as failed.
+            org.yalis.bindings.mpi.Mpi.current().ifPresent(org.yalis.bindings.mpi.Mpi::close);
         }
     }
 }

@@ -17,12 +17,15 @@ import org.yalis.engine.cpu.WeightPlacement;
  * @param maxSequenceLength   longest sequence (prompt + generated) the run needs; 0 means the model's context
  * @param tpRows              tensor-parallel grid rows R (heads and MLP width split over them)
  * @param tpCols              tensor-parallel grid columns C (the hidden state split over them)
- * @param collective          collective backend between ranks ("local": ranks as threads of this JVM)
+ * @param collectivePrefill   collective backend between ranks in prefill steps ("local": ranks as threads of
+ *                            this JVM; "mpi": ranks as MPI processes)
+ * @param collectiveDecode    collective backend between ranks in decode steps
  * @param profile             time every step by category (gemm, attention, collective, other)
  */
 public record EngineOptions(Path model, String device, int threads, WeightPlacement weights, String attention,
                             int kvBlockSize, long kvCacheBytes, int maxBatch, int maxStepTokens,
-                            int maxSequenceLength, int tpRows, int tpCols, String collective, boolean profile) {
+                            int maxSequenceLength, int tpRows, int tpCols, String collectivePrefill,
+                            String collectiveDecode, boolean profile) {
 
     public EngineOptions {
         if (threads < 1) {
@@ -75,7 +78,8 @@ public record EngineOptions(Path model, String device, int threads, WeightPlacem
         builder.maxSequenceLength = maxSequenceLength;
         builder.tpRows = tpRows;
         builder.tpCols = tpCols;
-        builder.collective = collective;
+        builder.collectivePrefill = collectivePrefill;
+        builder.collectiveDecode = collectiveDecode;
         builder.profile = profile;
         return builder;
     }
@@ -94,7 +98,8 @@ public record EngineOptions(Path model, String device, int threads, WeightPlacem
         private int maxSequenceLength;
         private int tpRows = 1;
         private int tpCols = 1;
-        private String collective = "local";
+        private String collectivePrefill = "local";
+        private String collectiveDecode = "local";
         private boolean profile;
 
         private Builder(Path model) {
@@ -153,8 +158,20 @@ public record EngineOptions(Path model, String device, int threads, WeightPlacem
             return this;
         }
 
+        /** The same collective backend for both phases. */
         public Builder collective(String name) {
-            collective = name;
+            collectivePrefill = name;
+            collectiveDecode = name;
+            return this;
+        }
+
+        public Builder collectivePrefill(String name) {
+            collectivePrefill = name;
+            return this;
+        }
+
+        public Builder collectiveDecode(String name) {
+            collectiveDecode = name;
             return this;
         }
 
@@ -166,7 +183,7 @@ public record EngineOptions(Path model, String device, int threads, WeightPlacem
 
         public EngineOptions build() {
             return new EngineOptions(model, device, threads, weights, attention, kvBlockSize, kvCacheBytes, maxBatch,
-                    maxStepTokens, maxSequenceLength, tpRows, tpCols, collective, profile);
+                    maxStepTokens, maxSequenceLength, tpRows, tpCols, collectivePrefill, collectiveDecode, profile);
         }
     }
 }

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 
 import org.yalis.engine.attention.Attention;
@@ -68,12 +69,14 @@ final class EngineRank implements AutoCloseable {
     private final int maxSequenceLength;
     /** Present when profiling. */
     private final Profiler profiler;
+    /** The phase of the step being run: per-phase collectives read it. */
+    private final AtomicReference<Phase> phase;
     private BatchStats lastStats;
 
     private EngineRank(EngineOptions options, Communicator world, List<Communicator> groups, ModelFolder folder,
                        Arena checkpointArena,
                        ComputeBackend backend, LlamaModel model, KvBlockPool pool, Attention attention,
-                       int maxSequenceLength, Profiler profiler) {
+                       int maxSequenceLength, Profiler profiler, AtomicReference<Phase> phase) {
         this.options = options;
         this.world = world;
         this.groups = groups;
@@ -86,6 +89,7 @@ final class EngineRank implements AutoCloseable {
         this.attention = attention;
         this.maxSequenceLength = maxSequenceLength;
         this.profiler = profiler;
+        this.phase = phase;
     }
 
     /**
@@ -94,8 +98,8 @@ final class EngineRank implements AutoCloseable {
      * checks that they all run the same model and flags. Collective: every rank of {@code world}
      * calls it at the same time.
      */
-    static EngineRank load(ModelFolder folder, EngineOptions options, Communicator world, int threads,
-                           BiConsumer<String, Long> progress) {
+    static EngineRank load(ModelFolder folder, EngineOptions options, Communicator world, AtomicReference<Phase> phase,
+                           int threads, BiConsumer<String, Long> progress) {
         LlamaConfig config = folder.config();
         int maxSequenceLength = options.maxSequenceLength() == 0 ? config.maxPositions()
                 : Math.min(options.maxSequenceLength(), config.maxPositions());
@@ -103,7 +107,7 @@ final class EngineRank implements AutoCloseable {
                 + options.weights().name() + "|" + options.attention() + "|" + options.kvBlockSize() + "|"
                 + options.kvCacheBytes() + "|" + options.maxBatch() + "|" + options.maxStepTokens() + "|"
                 + options.maxSequenceLength() + "|" + options.tpRows() + "x" + options.tpCols() + "|"
-                + options.collective()));
+                + options.collectivePrefill() + "|" + options.collectiveDecode()));
         RankGrid grid = new RankGrid(options.tpRows(), options.tpCols(), world.rank());
         Arena arena = Arena.ofShared();
         ComputeBackend backend = null;
@@ -140,7 +144,7 @@ final class EngineRank implements AutoCloseable {
                 attention = ProfiledModules.attention(attention, profiler);
             }
             return new EngineRank(options, world, List.copyOf(groups), folder, arena, backend, model,
-                    new KvBlockPool(blocks, options.kvBlockSize()), attention, maxSequenceLength, profiler);
+                    new KvBlockPool(blocks, options.kvBlockSize()), attention, maxSequenceLength, profiler, phase);
         } catch (RuntimeException | Error e) {
             world.abort(e);
             if (attention != null) {
@@ -306,6 +310,7 @@ final class EngineRank implements AutoCloseable {
                         firstScheduled[index] = stepStart;
                     }
                 }
+                phase.set(step.phase());
                 if (profiler != null) {
                     profiler.beginStep(step.phase());
                 }
@@ -391,6 +396,7 @@ final class EngineRank implements AutoCloseable {
             for (int start = 0; start < tokens.length; start += model.maxStepTokens()) {
                 int count = Math.min(model.maxStepTokens(), tokens.length - start);
                 boolean last = start + count == tokens.length;
+                phase.set(Phase.PREFILL);
                 logits = model.forward(stepInput(new ScheduledStep(Phase.PREFILL,
                         List.of(new ScheduledStep.Chunk(sequence, start, count, last)))), attention);
             }
@@ -529,7 +535,7 @@ final class EngineRank implements AutoCloseable {
         if (profiler != null) {
             profiler.reset();
         }
-        groups.forEach(group -> group.stats().reset());
+        groups.forEach(Communicator::resetStats);
     }
 
     /** This rank's collectives so far, summed over its groups. */

@@ -97,8 +97,15 @@ final class GenerateCommand implements Callable<Integer> {
     int[] tensorParallelDims;
 
     @Option(names = "--collective", paramLabel = "NAME", defaultValue = "local",
-            description = "Collective backend between ranks: local (ranks as threads of this process).")
+            description = "Collective backend between ranks: local (ranks as threads of this process) or mpi "
+                    + "(ranks as processes: mpirun -np N bin/yalis ...).")
     String collective;
+
+    @Option(names = "--collective-prefill", paramLabel = "NAME", description = "Collective backend for prefill steps.")
+    String collectivePrefill;
+
+    @Option(names = "--collective-decode", paramLabel = "NAME", description = "Collective backend for decode steps.")
+    String collectiveDecode;
 
     @Option(names = "--kv-block-size", paramLabel = "N", defaultValue = "16", description = "Tokens per KV block.")
     int kvBlockSize;
@@ -154,25 +161,42 @@ final class GenerateCommand implements Callable<Integer> {
                     .kvCacheBytes(kvCacheMemory == null ? 0 : Sizes.parse(kvCacheMemory)).maxBatch(maxBatch)
                     .maxStepTokens(maxStepTokens).maxSequenceLength(Math.min(longest, folder.config().maxPositions()))
                     .tensorParallel(gridRows(), gridColumns()).collective(collective)
+                    .collectivePrefill(collectivePrefill == null ? collective : collectivePrefill)
+                    .collectiveDecode(collectiveDecode == null ? collective : collectiveDecode)
                     .build();
             LoadProgress progress = LoadProgress.forStderr(err);
             try (Engine engine = Engine.load(folder, options, progress)) {
                 progress.done();
                 engine.check(requests);   // a prompt that cannot run is the only line on stderr
-                err.printf(Locale.ROOT, "loaded %s: %d layers, hidden %d, %s weights on %s (%d threads), KV cache %s "
-                                + "in %d blocks of %d tokens%n", model.getFileName(), folder.config().layers(),
-                        folder.config().hiddenSize(), weights, device, options.threads(),
-                        Sizes.format(engine.kvCacheBytes()), engine.kvPool().totalBlocks(), kvBlockSize);
-                List<Completion> completions = engine.generate(requests,
-                        json ? new JsonPrinter(out, texts, tokenizer) : new TextPrinter(out, texts, requests, tokenizer));
+                boolean reports = engine.reportsResults();   // only rank 0 prints
+                if (reports) {
+                    err.printf(Locale.ROOT, "loaded %s: %d layers, hidden %d, %s weights on %s (%d threads), %s, KV "
+                                    + "cache %s in %d blocks of %d tokens%n", model.getFileName(), folder.config().layers(),
+                            folder.config().hiddenSize(), weights, device, options.threads(), parallelism(options),
+                            Sizes.format(engine.kvCacheBytes()), engine.kvPool().totalBlocks(), kvBlockSize);
+                }
+                GenerationListener printer = !reports ? GenerationListener.NONE
+                        : json ? new JsonPrinter(out, texts, tokenizer) : new TextPrinter(out, texts, requests, tokenizer);
+                List<Completion> completions = engine.generate(requests, printer);
                 if (engine.kvPool().freeBlocks() != engine.kvPool().totalBlocks()) {
                     throw new IllegalStateException("KV blocks leaked: " + engine.kvPool().freeBlocks() + " of "
                             + engine.kvPool().totalBlocks() + " free after the batch");
                 }
-                printSummary(err, engine.lastStats(), completions.size());
+                if (reports) {
+                    printSummary(err, engine.lastStats(), completions.size());
+                }
             }
         }
         return 0;
+    }
+
+    private static String parallelism(EngineOptions options) {
+        if (options.ranks() == 1) {
+            return "1 rank";
+        }
+        String collectives = options.collectivePrefill().equals(options.collectiveDecode()) ? options.collectivePrefill()
+                : "prefill " + options.collectivePrefill() + ", decode " + options.collectiveDecode();
+        return options.ranks() + " ranks (" + options.tpRows() + "x" + options.tpCols() + " grid, " + collectives + ")";
     }
 
     private int gridRows() {

@@ -51,6 +51,11 @@ public interface Communicator extends AutoCloseable {
     /** Counts, bytes and time of the collectives this rank has made, for the metrics. */
     CommStats stats();
 
+    /** Starts the counts over (between warm-up and measured runs). */
+    default void resetStats() {
+        stats().reset();
+    }
+
     /**
      * Stops every rank of the group as fast as possible after a failure on this one: pending and
      * future collectives on the other ranks fail (in process) or the processes exit (MPI abort).

@@ -203,6 +203,11 @@ public final class ProfiledModules {
             }
 
             @Override
+            public void resetStats() {
+                inner.resetStats();
+            }
+
+            @Override
             public void abort(Throwable cause) {
                 inner.abort(cause);
             }
