@@ -7,6 +7,8 @@ public enum KnownLibrary {
     CUDA_DRIVER("CUDA driver", List.of("libcuda.so.1", "libcuda.so")),
     CUDA_RUNTIME("CUDA runtime", List.of("libcudart.so.13", "libcudart.so.12")),
     CUBLAS("cuBLAS", List.of("libcublas.so.13", "libcublas.so.12")),
+    /** cuBLAS's own dependency: loaded first, from cuBLAS's folder, so wheel installs resolve it. */
+    CUBLAS_LT("cuBLASLt", List.of("libcublasLt.so.13", "libcublasLt.so.12")),
     NCCL("NCCL", List.of("libnccl.so.2", "libnccl.so")),
     // Open MPI's soname, Debian's MPICH, upstream MPICH and Intel MPI, then the unversioned link
     // (either flavor): org.yalis.bindings.mpi tells them apart by their symbols.

@@ -31,6 +31,21 @@ public final class NativeLibraryLocator {
                 System.getenv("LD_LIBRARY_PATH"), System.getenv("CUDA_HOME"), pythonRoots());
     }
 
+    /**
+     * A locator that looks only in {@code folders}, in order: for tests (an empty folder proves
+     * the "not found" path without depending on what this machine has installed) and for callers
+     * that already know where their libraries are.
+     */
+    public static NativeLibraryLocator inFolders(List<Path> folders) {
+        Map<String, List<Path>> rules = new LinkedHashMap<>();
+        rules.put("given folders", List.copyOf(folders));
+        return new NativeLibraryLocator(rules);
+    }
+
+    private NativeLibraryLocator(Map<String, List<Path>> rules) {
+        this.rules = rules;
+    }
+
     NativeLibraryLocator(String explicitPath, String ldLibraryPath, String cudaHome, List<Path> pythonRoots) {
         rules = new LinkedHashMap<>();
         rules.put("YALIS_NATIVE_PATH", split(explicitPath));
@@ -143,6 +158,14 @@ public final class NativeLibraryLocator {
                 roots.add(Path.of(value, "lib"));
             }
         }
+        // A python3 on PATH names its environment even when nothing is activated (GPU images often
+        // put a virtual environment's bin folder on PATH instead of setting VIRTUAL_ENV).
+        for (Path bin : split(System.getenv("PATH"))) {
+            Path parent = bin.toAbsolutePath().getParent();
+            if (parent != null && Files.isExecutable(bin.resolve("python3"))) {
+                roots.add(parent.resolve("lib"));
+            }
+        }
         String home = System.getProperty("user.home");
         roots.add(Path.of(home, ".local", "lib"));
         roots.add(Path.of("/usr/local/lib"));
@@ -158,7 +181,7 @@ public final class NativeLibraryLocator {
                 // Unreadable pyenv folder: skip it.
             }
         }
-        return roots;
+        return List.copyOf(new java.util.LinkedHashSet<>(roots));
     }
 
     /** {@code <root>/python3.*}/{site,dist}-packages/nvidia/<any>/lib for every root. */

@@ -17,6 +17,8 @@ import org.yalis.bindings.LibraryLocation;
 import org.yalis.bindings.NativeLibraryLocator;
 import org.yalis.bindings.mpi.MpiLibrary;
 import org.yalis.bindings.mpi.MpiLibraryInfo;
+import org.yalis.bindings.cuda.CudaAvailability;
+import org.yalis.bindings.cuda.GpuProbe;
 import org.yalis.engine.Sizes;
 import org.yalis.engine.attention.AttentionBackend;
 import org.yalis.engine.attention.AttentionBackends;
@@ -57,6 +59,7 @@ final class InfoCommand implements Callable<Integer> {
                     : "not found (" + String.join(" or ", library.fileNames()) + "; set YALIS_NATIVE_PATH)");
         }
         out.printf(Locale.ROOT, "  %-16s %s%n", "MPI flavor", mpiFlavor());
+        printCuda(out);
         out.flush();
         return 0;
     }
@@ -82,6 +85,36 @@ final class InfoCommand implements Callable<Integer> {
         return info.flavor().displayName() + " (" + info.flavor().handleModel() + "), "
                 + info.version().replaceAll("\\s+", " ") + " [" + info.path() + ", " + info.source()
                 + "; MPI not initialised]";
+    }
+
+    /**
+     * The "cuda" section: versions and GPUs, or one line saying why there is no GPU. The probe
+     * never throws for a missing library, driver or device; anything else it hits is still one
+     * line here, because {@code info} is what users run when CUDA is broken.
+     */
+    private static void printCuda(PrintWriter out) {
+        out.println("cuda:");
+        CudaAvailability cuda;
+        try {
+            cuda = GpuProbe.probe();
+        } catch (RuntimeException | LinkageError e) {
+            out.printf(Locale.ROOT, "  no GPU: the CUDA probe failed: %s%n", e);
+            return;
+        }
+        out.printf(Locale.ROOT, "  runtime        %s%n", cuda.runtimeLibrary()
+                .map(path -> CudaAvailability.formatVersion(cuda.runtimeVersion()) + " (" + path + ")")
+                .orElse("not loaded"));
+        out.printf(Locale.ROOT, "  driver         %s%n", cuda.driverVersion() == 0 ? "none"
+                : "supports CUDA " + CudaAvailability.formatVersion(cuda.driverVersion()));
+        if (!cuda.usable()) {
+            out.printf(Locale.ROOT, "  no GPU: %s%n", cuda.reason());
+            return;
+        }
+        for (CudaAvailability.Gpu gpu : cuda.gpus()) {
+            out.printf(Locale.ROOT, "  GPU %-10d compute %d.%d, %d SMs, %s total, %s free%n", gpu.ordinal(),
+                    gpu.computeCapabilityMajor(), gpu.computeCapabilityMinor(), gpu.multiprocessors(),
+                    Sizes.format(gpu.totalBytes()), Sizes.format(gpu.freeBytes()));
+        }
     }
 
     private static String memoryAvailable() {

@@ -20,6 +20,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import org.yalis.bindings.KnownLibrary;
+import org.yalis.bindings.NativeLibraryLocator;
 import org.yalis.engine.testing.TestModels;
 
 /** Runs {@code bin/yalis} as a user would: a separate process, after {@code mvn package}. */
@@ -118,6 +120,27 @@ class LauncherIT {
             // Debian's Open MPI (.ci/run installs it): flavor from its symbols, version without MPI_Init.
             assertTrue(result.stdout().matches("(?s).*MPI flavor +Open MPI \\(pointer handles\\), Open MPI v.*"),
                     result.stdout());
+        }
+    }
+
+    /**
+     * The cuda section either lists GPUs or says in one line why there is none (here: libcudart
+     * without a driver), and never shows a stack trace.
+     */
+    @Test
+    void infoHasACudaSectionWithGpusOrTheReasonThereIsNone() throws Exception {
+        Result result = run("info");
+        assertEquals(0, result.exitCode(), result.stderr());
+        String stdout = result.stdout();
+        assertTrue(stdout.matches("(?s).*\\ncuda:\\n  runtime +\\S.*\\n  driver +\\S.*"), stdout);
+        assertTrue(stdout.matches("(?s).*\\n  (GPU 0 +compute \\d+\\.\\d+, \\d+ SMs, .* total, .* free"
+                + "|no GPU: \\S[^\\n]*)\\n.*"), stdout);
+        assertFalse(stdout.contains("\tat ") || result.stderr().contains("\tat "), "no stack trace");
+        NativeLibraryLocator locator = NativeLibraryLocator.fromEnvironment();
+        if (locator.locate(KnownLibrary.CUDA_RUNTIME).found() && !locator.locate(KnownLibrary.CUDA_DRIVER).found()) {
+            // The build machines: the toolkit's runtime, no driver.
+            assertTrue(stdout.contains("  no GPU: no CUDA driver (cudaGetDeviceCount: cudaErrorInsufficientDriver)\n"),
+                    stdout);
         }
     }
 
