@@ -48,7 +48,7 @@ public final class Engine implements AutoCloseable {
      * rank 0's weights as they are placed.
      */
     public static Engine load(ModelFolder folder, EngineOptions options, BiConsumer<String, Long> progress) {
-        Set<String> backends = Set.of(options.collectivePrefill(), options.collectiveDecode());
+        Set<String> backends = new java.util.LinkedHashSet<>(List.of(options.collectivePrefill(), options.collectiveDecode()));
         for (String backend : backends) {
             if (!COLLECTIVES.contains(backend)) {
                 throw new YalisException("unknown collective backend '" + backend + "'; available: "
@@ -243,6 +243,14 @@ public final class Engine implements AutoCloseable {
     /** Refuses a prompt that leaves no room in the model's context (before loading anything). */
     public static void checkContext(int index, int promptLength, LlamaConfig config) {
         EngineRank.checkContext(index, promptLength, config);
+    }
+
+    /**
+     * Rank 0's {@code value} on every rank: for choices one process makes alone (a random sampling
+     * seed) that every rank must share.
+     */
+    public long valueOfRankZero(long value) {
+        return onEveryRank(rank -> rank.valueOfRankZero(value)).getFirst();
     }
 
     /** Whether this process reports results: it holds rank 0 (only rank 0 prints). */

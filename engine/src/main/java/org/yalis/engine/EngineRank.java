@@ -515,6 +515,10 @@ final class EngineRank implements AutoCloseable {
         return world.rank();
     }
 
+    long valueOfRankZero(long value) {
+        return world.allGatherLong(value)[0];
+    }
+
     long streamedWeightBytes() {
         return model.streamedWeightBytes();
     }

@@ -24,6 +24,7 @@ import org.yalis.engine.Engine;
 import org.yalis.engine.EngineOptions;
 import org.yalis.engine.Sizes;
 import org.yalis.engine.YalisException;
+import org.yalis.engine.comm.LaunchEnvironment;
 import org.yalis.engine.bench.BenchRun;
 import org.yalis.engine.bench.Benchmark;
 import org.yalis.engine.cpu.WeightPlacement;
@@ -80,7 +81,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--attention", paramLabel = "NAME", defaultValue = "cpu", description = "Attention backend.")
     String attention;
 
-    @Option(names = "--collective", paramLabel = "NAME", defaultValue = "local", description = "Collective backend.")
+    @Option(names = "--collective", paramLabel = "NAME", defaultValue = "local",
+            description = "Collective backend: local (ranks as threads) or mpi (under mpirun).")
     String collective;
 
     @Option(names = "--threads", paramLabel = "N", description = "Compute threads (default: one per core).")
@@ -113,7 +115,7 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        int threadCount = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        int threadCount = threads == null ? LaunchEnvironment.threadsPerProcess(Runtime.getRuntime().availableProcessors()) : threads;
         if (modelArgument == null) {
             if (!memoryBandwidthOnly) {
                 throw new YalisException("give --model DIR|synth:PRESET, or --membw to measure the machine only");
@@ -141,8 +143,13 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, Object> result;
         try (Engine engine = Engine.load(folder, options, loading)) {
             loading.done();
-            List<BenchRun> runs = Benchmark.run(engine, benchSpec, (done, total) -> progress(err, done, total));
+            boolean reports = engine.reportsResults();
+            List<BenchRun> runs = Benchmark.run(engine, benchSpec,
+                    (done, total) -> progress(reports ? err : new PrintWriter(java.io.Writer.nullWriter()), done, total));
             result = report(engine, options, benchSpec, runs, threadCount);
+            if (!reports) {
+                return 0;   // under mpirun only rank 0 prints and compares
+            }
         }
         ObjectMapper mapper = new ObjectMapper();
         if (json) {

@@ -23,6 +23,7 @@ import org.yalis.engine.YalisException;
 import org.yalis.engine.comm.CollectiveBenchmark;
 import org.yalis.engine.comm.Communicator;
 import org.yalis.engine.comm.LocalCommunicator;
+import org.yalis.engine.comm.MpiCommunicator;
 
 /** {@code yalis comm-bench}: collective latency and bandwidth over message sizes. */
 @Command(name = "comm-bench", mixinStandardHelpOptions = true, sortOptions = false,
@@ -33,10 +34,12 @@ final class CommBenchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--collective", paramLabel = "NAME", defaultValue = "local",
-            description = "Collective backend: local (ranks as threads of this process).")
+            description = "Collective backend: local (ranks as threads of this process) or mpi (ranks as the "
+                    + "processes of mpirun -np N bin/yalis comm-bench --collective mpi).")
     String collective;
 
-    @Option(names = "--ranks", paramLabel = "N", defaultValue = "2", description = "In-process ranks (local).")
+    @Option(names = "--ranks", paramLabel = "N", defaultValue = "2",
+            description = "In-process ranks (local); under mpi the job's size.")
     int ranks;
 
     @Option(names = "--grid", paramLabel = "R,C", split = ",",
@@ -64,8 +67,8 @@ final class CommBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!collective.equals("local")) {
-            throw new YalisException("unknown --collective '" + collective + "'; available: local");
+        if (!collective.equals("local") && !collective.equals("mpi")) {
+            throw new YalisException("unknown --collective '" + collective + "'; available: local, mpi");
         }
         if (ranks < 1) {
             throw new YalisException("--ranks must be at least 1, got " + ranks);
@@ -78,17 +81,11 @@ final class CommBenchCommand implements Callable<Integer> {
         if (smallest < 4 || largest < smallest) {
             throw new YalisException("--min-bytes must be at least 4 and at most --max-bytes");
         }
-        if (grid != null && (grid.length != 2 || grid[0] * grid[1] != ranks)) {
-            throw new YalisException("--grid R,C must have R x C = --ranks (" + ranks + ")");
+        List<CollectiveBenchmark.Operation> ops = operations();
+        if (collective.equals("mpi")) {
+            return measureAsMpiRank(ops, smallest, largest);
         }
-        List<CollectiveBenchmark.Operation> ops = new ArrayList<>();
-        for (String name : operations) {
-            try {
-                ops.add(CollectiveBenchmark.Operation.parse(name));
-            } catch (IllegalArgumentException e) {
-                throw new YalisException("unknown collective '" + name + "' in --ops; use all-reduce, all-gather, broadcast");
-            }
-        }
+        checkGrid(ranks);
         List<Communicator> world = LocalCommunicator.createGroup(ranks);
         ExecutorService threads = Executors.newFixedThreadPool(ranks, Thread.ofPlatform().name("yalis-rank-", 0)
                 .daemon().factory());
@@ -111,6 +108,47 @@ final class CommBenchCommand implements Callable<Integer> {
             print(spec.commandLine().getOut(), results);
         } finally {
             threads.shutdownNow();
+        }
+        return 0;
+    }
+
+    private List<CollectiveBenchmark.Operation> operations() {
+        List<CollectiveBenchmark.Operation> ops = new ArrayList<>();
+        for (String name : operations) {
+            try {
+                ops.add(CollectiveBenchmark.Operation.parse(name));
+            } catch (IllegalArgumentException e) {
+                throw new YalisException("unknown collective '" + name + "' in --ops; use all-reduce, all-gather, broadcast");
+            }
+        }
+        return ops;
+    }
+
+    private void checkGrid(int size) {
+        if (grid != null && (grid.length != 2 || grid[0] * grid[1] != size)) {
+            throw new YalisException("--grid R,C must have R x C = the number of ranks (" + size + ")");
+        }
+    }
+
+    /** This process is one rank of an MPI job; rank 0 prints. */
+    private int measureAsMpiRank(List<CollectiveBenchmark.Operation> ops, long smallest, long largest)
+            throws Exception {
+        MpiCommunicator world = MpiCommunicator.world();
+        try {
+            checkGrid(world.size());
+            List<CollectiveBenchmark.Result> results;
+            try {
+                results = measure(world, ops, smallest, largest);
+            } catch (RuntimeException | Error e) {
+                world.abort(e);
+                throw e;
+            }
+            if (world.rank() == 0) {
+                print(spec.commandLine().getOut(), results);
+            }
+        } finally {
+            world.close();
+            org.yalis.bindings.mpi.Mpi.current().ifPresent(org.yalis.bindings.mpi.Mpi::close);
         }
         return 0;
     }

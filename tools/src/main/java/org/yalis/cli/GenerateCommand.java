@@ -25,6 +25,7 @@ import org.yalis.engine.Request;
 import org.yalis.engine.RequestMetrics;
 import org.yalis.engine.Sizes;
 import org.yalis.engine.YalisException;
+import org.yalis.engine.comm.LaunchEnvironment;
 import org.yalis.engine.cpu.WeightPlacement;
 import org.yalis.engine.model.GenerationDefaults;
 import org.yalis.engine.model.ModelFolder;
@@ -156,7 +157,7 @@ final class GenerateCommand implements Callable<Integer> {
                 longest = Math.max(longest, ids.length + maxNewTokens);
             }
             EngineOptions options = EngineOptions.builder(model).device(device)
-                    .threads(threads == null ? Runtime.getRuntime().availableProcessors() : threads)
+                    .threads(threads == null ? LaunchEnvironment.threadsPerProcess(Runtime.getRuntime().availableProcessors()) : threads)
                     .weights(WeightPlacement.parse(weights)).attention(attention).kvBlockSize(kvBlockSize)
                     .kvCacheBytes(kvCacheMemory == null ? 0 : Sizes.parse(kvCacheMemory)).maxBatch(maxBatch)
                     .maxStepTokens(maxStepTokens).maxSequenceLength(Math.min(longest, folder.config().maxPositions()))
@@ -167,6 +168,14 @@ final class GenerateCommand implements Callable<Integer> {
             LoadProgress progress = LoadProgress.forStderr(err);
             try (Engine engine = Engine.load(folder, options, progress)) {
                 progress.done();
+                // A seed this process chose alone is replaced by rank 0's, so that every rank samples alike.
+                long agreedSeed = engine.valueOfRankZero(sampling.seed());
+                if (agreedSeed != sampling.seed()) {
+                    SamplingParams shared = new SamplingParams(sampling.temperature(), sampling.topK(), sampling.topP(),
+                            agreedSeed);
+                    requests = requests.stream().map(r -> new Request(r.promptIds(), r.maxNewTokens(), shared,
+                            r.ignoreEos())).toList();
+                }
                 engine.check(requests);   // a prompt that cannot run is the only line on stderr
                 boolean reports = engine.reportsResults();   // only rank 0 prints
                 if (reports) {
