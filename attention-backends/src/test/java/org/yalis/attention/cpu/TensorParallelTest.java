@@ -20,6 +20,7 @@ import org.yalis.engine.GenerationListener;
 import org.yalis.engine.Request;
 import org.yalis.engine.YalisException;
 import org.yalis.engine.comm.CommStats;
+import org.yalis.engine.testing.FailingAttentionBackend;
 import org.yalis.engine.model.ModelFolder;
 import org.yalis.engine.sample.SamplingParams;
 import org.yalis.engine.testing.TestModels;
