@@ -4,11 +4,7 @@
 //   sim_runner --list        prints the kernels it knows, one a line
 //   sim_runner IN OUT        runs the launch script IN, writes every buffer's final bytes to OUT
 //
-// Launch script (little-endian): "YSIM", u32 version 1; u32 buffers, each u64 size + bytes; u32
-// launches, each: u16 name length + name, u32 grid[3], u32 block[3], u32 dynamic shared bytes,
-// u32 parameters, each a u8 tag + value: 0 pointer (u32 buffer, u64 byte offset), 1 NULL,
-// 2 int (i32), 3 long long (i64), 4 float (f32).
-// Output: u32 buffers, each u64 size + bytes.
+// The launch script and result formats are in launch_script.h.
 //
 // Checks, each ending the run with a message on stderr and exit status 3 (bad launch) or 4 (memory):
 // the kernel exists; the parameters match its C signature in number and type (the ABI); CUDA's launch
@@ -17,6 +13,7 @@
 // Buffers start 256-byte aligned; dynamic shared memory starts filled with 0xFF bytes (NaN), so a
 // kernel that reads shared memory it did not write shows it.
 #include "cuda_sim.h"
+#include "launch_script.h"
 
 #include "add.cu"
 #include "argmax.cu"
@@ -41,15 +38,7 @@
 
 namespace runner {
 
-enum Tag : uint8_t { POINTER = 0, NUL = 1, I32 = 2, I64 = 3, F32 = 4 };
-
-struct Arg {
-    uint8_t tag = NUL;
-    void* pointer = nullptr;
-    int32_t i32 = 0;
-    int64_t i64 = 0;
-    float f32 = 0;
-};
+using script::Tag;
 
 template <typename T>
 const char* c_type() {
@@ -62,12 +51,20 @@ const char* c_type() {
 
 template <typename T>
 bool accepts(uint8_t tag) {
-    if constexpr (std::is_pointer_v<T>) return tag == POINTER || tag == NUL;
-    else if constexpr (std::is_same_v<T, int>) return tag == I32;
-    else if constexpr (std::is_same_v<T, long long>) return tag == I64;
-    else if constexpr (std::is_same_v<T, float>) return tag == F32;
+    if constexpr (std::is_pointer_v<T>) return tag == script::POINTER || tag == script::NUL;
+    else if constexpr (std::is_same_v<T, int>) return tag == script::I32;
+    else if constexpr (std::is_same_v<T, long long>) return tag == script::I64;
+    else if constexpr (std::is_same_v<T, float>) return tag == script::F32;
     else return false;
 }
+
+/** A parameter resolved for the call: the pointer already points into the simulated buffer. */
+struct Arg {
+    void* pointer = nullptr;
+    int32_t i32 = 0;
+    int64_t i64 = 0;
+    float f32 = 0;
+};
 
 template <typename T>
 T value(const Arg& a) {
@@ -125,30 +122,6 @@ const std::map<std::string, Kernel>& kernels() {
     return table;
 }
 
-[[noreturn]] void fail(int status, const std::string& message) {
-    std::cerr << message << std::endl;
-    std::exit(status);
-}
-
-struct Reader {
-    std::vector<char> bytes;
-    size_t at = 0;
-    template <typename T>
-    T get() {
-        if (at + sizeof(T) > bytes.size()) fail(3, "launch script truncated");
-        T v;
-        std::memcpy(&v, bytes.data() + at, sizeof(T));
-        at += sizeof(T);
-        return v;
-    }
-    std::string string(size_t n) {
-        if (at + n > bytes.size()) fail(3, "launch script truncated");
-        std::string s(bytes.data() + at, n);
-        at += n;
-        return s;
-    }
-};
-
 constexpr size_t GUARD = 64;
 constexpr unsigned char GUARD_BYTE = 0xA5;
 
@@ -169,86 +142,57 @@ void body() { current_call()(); }
 
 int main(int argc, char** argv) {
     using namespace runner;
+    using script::fail;
     if (argc == 2 && std::string(argv[1]) == "--list") {
         for (const auto& entry : kernels()) std::cout << entry.first << "\n";
         return 0;
     }
     if (argc != 3) fail(2, "usage: sim_runner --list | sim_runner IN OUT");
-    Reader in;
-    {
-        std::ifstream file(argv[1], std::ios::binary);
-        if (!file) fail(2, std::string("cannot read ") + argv[1]);
-        in.bytes.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
-    }
-    if (in.string(4) != "YSIM" || in.get<uint32_t>() != 1) fail(3, "not a version 1 launch script");
-    std::vector<Buffer> buffers(in.get<uint32_t>());
-    for (Buffer& b : buffers) {
-        b.size = in.get<uint64_t>();
+    const script::Script input = script::read(argv[1]);
+    std::vector<Buffer> buffers(input.buffers.size());
+    for (size_t id = 0; id < buffers.size(); id++) {
+        Buffer& b = buffers[id];
+        b.size = input.buffers[id].size();
         const size_t padded = (b.size + GUARD + 255) / 256 * 256;
         b.base = static_cast<unsigned char*>(std::aligned_alloc(256, 256 + padded));
         b.data = b.base + 256;
         std::memset(b.base, GUARD_BYTE, 256 + padded);
-        if (in.at + b.size > in.bytes.size()) fail(3, "launch script truncated");
-        std::memcpy(b.data, in.bytes.data() + in.at, b.size);
-        in.at += b.size;
+        std::memcpy(b.data, input.buffers[id].data(), b.size);
     }
-    const uint32_t launches = in.get<uint32_t>();
-    for (uint32_t l = 0; l < launches; l++) {
-        const std::string name = in.string(in.get<uint16_t>());
-        dim3 grid, block;
-        grid.x = in.get<uint32_t>();
-        grid.y = in.get<uint32_t>();
-        grid.z = in.get<uint32_t>();
-        block.x = in.get<uint32_t>();
-        block.y = in.get<uint32_t>();
-        block.z = in.get<uint32_t>();
-        const uint32_t smem = in.get<uint32_t>();
-        std::vector<Arg> args(in.get<uint32_t>());
-        for (Arg& a : args) {
-            a.tag = in.get<uint8_t>();
-            switch (a.tag) {
-                case POINTER: {
-                    const uint32_t id = in.get<uint32_t>();
-                    const uint64_t offset = in.get<uint64_t>();
-                    if (id >= buffers.size() || offset > buffers[id].size) fail(3, "bad pointer argument for " + name);
-                    a.pointer = buffers[id].data + offset;
-                    break;
-                }
-                case NUL: break;
-                case I32: a.i32 = in.get<int32_t>(); break;
-                case I64: a.i64 = in.get<int64_t>(); break;
-                case F32: a.f32 = in.get<float>(); break;
-                default: fail(3, "bad argument tag");
-            }
-        }
+    for (const script::Launch& launch : input.launches) {
+        const std::string& name = launch.name;
         const auto found = kernels().find(name);
         if (found == kernels().end()) fail(3, "no kernel named " + name);
         const Kernel& kernel = found->second;
-        if (args.size() != kernel.types.size()) {
+        if (launch.params.size() != kernel.types.size()) {
             fail(3, name + " takes " + std::to_string(kernel.types.size()) + " parameters, the launch passed "
-                        + std::to_string(args.size()));
+                        + std::to_string(launch.params.size()));
         }
+        std::vector<Arg> args(launch.params.size());
         for (size_t i = 0; i < args.size(); i++) {
-            if (!kernel.accept[i](args[i].tag)) {
+            const script::Param& p = launch.params[i];
+            if (!kernel.accept[i](p.tag)) {
                 fail(3, name + ": parameter " + std::to_string(i) + " is a C " + kernel.types[i]
-                            + ", the launch passed tag " + std::to_string(args[i].tag));
+                            + ", the launch passed tag " + std::to_string(p.tag));
             }
+            if (p.tag == script::POINTER) args[i].pointer = buffers[p.buffer].data + p.offset;
+            args[i].i32 = p.i32;
+            args[i].i64 = p.i64;
+            args[i].f32 = p.f32;
         }
-        const unsigned long long threads = (unsigned long long)block.x * block.y * block.z;
-        if (threads == 0 || threads > 1024 || block.z > 64) fail(3, name + ": bad block size");
-        if (grid.x == 0 || grid.y == 0 || grid.z == 0 || grid.y > 65535 || grid.z > 65535 || grid.x > 2147483647u) {
-            fail(3, name + ": bad grid size");
-        }
-        if (smem > 48 * 1024) fail(3, name + ": more than 48 KiB of dynamic shared memory needs an opt-in");
         sim::kernel_name() = found->first.c_str();
-        sim::dynamic_smem_bytes() = smem;
-        sim::dynamic_smem().assign(smem + 16, 0xff);
-        gridDim = grid;
-        blockDim = block;
+        sim::dynamic_smem_bytes() = launch.shared_bytes;
+        sim::dynamic_smem().assign(launch.shared_bytes + 16, 0xff);
+        gridDim.x = launch.grid[0];
+        gridDim.y = launch.grid[1];
+        gridDim.z = launch.grid[2];
+        blockDim.x = launch.block[0];
+        blockDim.y = launch.block[1];
+        blockDim.z = launch.block[2];
         current_call() = [&kernel, &args] { kernel.call(args); };
-        for (unsigned z = 0; z < grid.z; z++) {
-            for (unsigned y = 0; y < grid.y; y++) {
-                for (unsigned x = 0; x < grid.x; x++) {
+        for (unsigned z = 0; z < gridDim.z; z++) {
+            for (unsigned y = 0; y < gridDim.y; y++) {
+                for (unsigned x = 0; x < gridDim.x; x++) {
                     dim3 index;
                     index.x = x;
                     index.y = y;
@@ -266,13 +210,8 @@ int main(int argc, char** argv) {
             }
         }
     }
-    std::ofstream out(argv[2], std::ios::binary);
-    const uint32_t count = (uint32_t)buffers.size();
-    out.write(reinterpret_cast<const char*>(&count), 4);
-    for (const Buffer& b : buffers) {
-        out.write(reinterpret_cast<const char*>(&b.size), 8);
-        out.write(reinterpret_cast<const char*>(b.data), (std::streamsize)b.size);
-    }
-    if (!out) fail(2, std::string("cannot write ") + argv[2]);
+    std::vector<std::pair<const unsigned char*, uint64_t>> results;
+    for (const Buffer& b : buffers) results.emplace_back(b.data, b.size);
+    script::write(argv[2], results);
     return 0;
 }

@@ -131,6 +131,7 @@ class ElementwiseKernelsSimTest {
 
     @Test
     void aLaunchWithTheWrongParameterTypesIsRefused() {
+        SimTesting.simulatorOnly();
         KernelSimulator sim = simulator();
         var a = sim.buffer(new short[8]);
         sim.launch(YalisKernels.ADD_BF16, KernelLaunch.elementwise(8), a, a, 8);  // int where long long is due

@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -33,9 +35,15 @@ import org.yalis.nativelib.KernelLaunch;
  * Parameters: a {@link Buffer} (its start) or {@link Pointer} is a device pointer, {@code null} is
  * NULL, {@code Integer} an {@code int}, {@code Long} a {@code long long}, {@code Float} a {@code float}.
  * Buffers keep their bytes between runs; each {@link #run} executes the launches queued since the last.
+ *
+ * <p>The same launches run on a real GPU by record and replay (see native/src/test/cpp/gpu-check.sh):
+ * {@code -Dyalis.kernels.record=DIR} saves every launch script, gpu_runner replays them there with the
+ * jar's fatbin, and {@code -Dyalis.kernels.replay=DIR} makes the tests read the GPU's results.
  */
 public final class KernelSimulator {
     private static final Object BUILD_LOCK = new Object();
+    private static final String RECORD = System.getProperty("yalis.kernels.record");
+    private static final String REPLAY = System.getProperty("yalis.kernels.replay");
     private static volatile Optional<Path> runner;
     private static volatile String unavailable = "";
 
@@ -179,54 +187,106 @@ public final class KernelSimulator {
         launches.add(out.toByteArray());
     }
 
-    /** Runs the queued launches; buffers then hold the kernels' results. */
+    /**
+     * Runs the queued launches; buffers then hold the kernels' results. With
+     * {@code -Dyalis.kernels.record=DIR} the launch script is also saved as {@code DIR/<sha256>.in}; with
+     * {@code -Dyalis.kernels.replay=DIR} nothing is simulated: the results come from
+     * {@code DIR/<sha256>.out} (or the failure from {@code .status}) that gpu-check.sh wrote on a GPU.
+     */
     public void run() {
-        Path binary = runner().orElseThrow(() -> new IllegalStateException(unavailable));
+        ByteArrayOutputStream script = new ByteArrayOutputStream();
+        script.writeBytes("YSIM".getBytes(StandardCharsets.US_ASCII));
+        script.writeBytes(le(8).putInt(1).putInt(buffers.size()).array());
+        for (Buffer b : buffers) {
+            script.writeBytes(le(8).putLong(b.bytes.length).array());
+            script.writeBytes(b.bytes);
+        }
+        script.writeBytes(le(4).putInt(launches.size()).array());
+        launches.forEach(script::writeBytes);
+        launches.clear();
+        byte[] bytes = script.toByteArray();
         try {
-            Path dir = Files.createTempDirectory("yalis-sim");
-            try {
-                Path in = dir.resolve("launches.bin");
-                Path outFile = dir.resolve("buffers.bin");
-                ByteArrayOutputStream script = new ByteArrayOutputStream();
-                script.writeBytes("YSIM".getBytes(StandardCharsets.US_ASCII));
-                script.writeBytes(le(8).putInt(1).putInt(buffers.size()).array());
-                for (Buffer b : buffers) {
-                    script.writeBytes(le(8).putLong(b.bytes.length).array());
-                    script.writeBytes(b.bytes);
-                }
-                script.writeBytes(le(4).putInt(launches.size()).array());
-                launches.forEach(script::writeBytes);
-                launches.clear();
-                Files.write(in, script.toByteArray());
-                Process process = new ProcessBuilder(binary.toString(), in.toString(), outFile.toString())
-                        .redirectErrorStream(true).start();
-                String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                if (!process.waitFor(10, TimeUnit.MINUTES)) {
-                    process.destroyForcibly();
-                    throw new IllegalStateException("kernel simulator timed out");
-                }
-                if (process.exitValue() != 0) {
-                    throw new SimulationFailure(process.exitValue(), output.strip());
-                }
-                ByteBuffer result = ByteBuffer.wrap(Files.readAllBytes(outFile)).order(ByteOrder.LITTLE_ENDIAN);
-                int count = result.getInt();
-                for (int i = 0; i < count; i++) {
-                    byte[] bytes = new byte[Math.toIntExact(result.getLong())];
-                    result.get(bytes);
-                    buffers.get(i).bytes = bytes;
-                }
-            } finally {
-                try (Stream<Path> files = Files.list(dir)) {
-                    for (Path f : files.toList()) {
-                        Files.deleteIfExists(f);
-                    }
-                }
-                Files.deleteIfExists(dir);
+            if (RECORD != null) {  // before running: a script that fails is recorded too (the trap tests)
+                Path dir = Path.of(RECORD);
+                Files.createDirectories(dir);
+                Files.write(dir.resolve(key(bytes) + ".in"), bytes);
+            }
+            byte[] result = REPLAY != null ? replay(bytes) : simulate(bytes);
+            ByteBuffer in = ByteBuffer.wrap(result).order(ByteOrder.LITTLE_ENDIAN);
+            int count = in.getInt();
+            for (int i = 0; i < count; i++) {
+                byte[] buffer = new byte[Math.toIntExact(in.getLong())];
+                in.get(buffer);
+                buffers.get(i).bytes = buffer;
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** True when launches are recorded for, or replayed from, a GPU: checks only the simulator can make are off. */
+    public static boolean recordingOrReplaying() {
+        return RECORD != null || REPLAY != null;
+    }
+
+    /** True when results come from a GPU replay rather than the simulator. */
+    public static boolean replaying() {
+        return REPLAY != null;
+    }
+
+    private static byte[] replay(byte[] script) throws IOException {
+        Path dir = Path.of(REPLAY);
+        String key = key(script);
+        Path status = dir.resolve(key + ".status");
+        if (Files.exists(status)) {
+            String text = Files.readString(status);
+            int newline = text.indexOf('\n');
+            throw new SimulationFailure(Integer.parseInt(text.substring(0, newline).strip()),
+                    "on the GPU: " + text.substring(newline + 1).strip());
+        }
+        Path out = dir.resolve(key + ".out");
+        if (!Files.exists(out)) {
+            throw new IllegalStateException("launch script " + key + " was not replayed on a GPU: record with"
+                    + " -Dyalis.kernels.record, run native/src/test/cpp/gpu-check.sh there, then replay");
+        }
+        return Files.readAllBytes(out);
+    }
+
+    private static byte[] simulate(byte[] script) throws IOException {
+        Path binary = runner().orElseThrow(() -> new IllegalStateException(unavailable));
+        Path dir = Files.createTempDirectory("yalis-sim");
+        try {
+            Path in = dir.resolve("launches.bin");
+            Path outFile = dir.resolve("buffers.bin");
+            Files.write(in, script);
+            Process process = new ProcessBuilder(binary.toString(), in.toString(), outFile.toString())
+                    .redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(10, TimeUnit.MINUTES)) {
+                process.destroyForcibly();
+                throw new IllegalStateException("kernel simulator timed out");
+            }
+            if (process.exitValue() != 0) {
+                throw new SimulationFailure(process.exitValue(), output.strip());
+            }
+            return Files.readAllBytes(outFile);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } finally {
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    private static String key(byte[] script) {
+        try {
+            return java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(script));
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

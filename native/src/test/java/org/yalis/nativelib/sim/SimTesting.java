@@ -15,11 +15,18 @@ final class SimTesting {
 
     /** A simulator, or the test is skipped (printing why) when g++ is missing. */
     static KernelSimulator simulator() {
-        if (KernelSimulator.runner().isEmpty()) {
+        if (!KernelSimulator.replaying() && KernelSimulator.runner().isEmpty()) {
             System.out.println("skipped: " + KernelSimulator.unavailableReason());
             Assumptions.abort(KernelSimulator.unavailableReason());
         }
         return new KernelSimulator();
+    }
+
+    /** For checks only the simulator makes (it knows the kernels' C signatures; a GPU does not). */
+    static void simulatorOnly() {
+        if (KernelSimulator.recordingOrReplaying()) {
+            Assumptions.abort("a check of the simulator only: not recorded for, or replayed from, a GPU");
+        }
     }
 
     static short[] randomBf16(Random random, int n, double scale) {
