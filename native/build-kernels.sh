@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Compiles native/kernels/*.cu into one fatbin, org/yalis/nativelib/yalis_kernels.fatbin, plus a
+# manifest of its kernel names, org/yalis/nativelib/yalis_kernels.manifest. Maven runs it in
+# generate-resources (native/pom.xml); it can also be run by hand.
+#
+#   build-kernels.sh [--each] KERNELS_DIR RESOURCE_DIR WORK_DIR
+#
+#   KERNELS_DIR   the *.cu sources (native/kernels)
+#   RESOURCE_DIR  a resource root; the fatbin and manifest go to RESOURCE_DIR/org/yalis/nativelib/
+#   WORK_DIR      scratch: the generated translation unit, the ptxas resource report, a stamp
+#   --each        also compile every .cu file on its own (sm_80 only) to prove it stands alone
+#
+# nvcc is looked up in $NVCC, then PATH, then /usr/local/cuda/bin/nvcc. Without one the script
+# prints "nvcc not found: CUDA kernels skipped (the jar has no fatbin)", removes any stale fatbin
+# and exits 0, so a machine without CUDA still builds. A failing nvcc fails the build.
+#
+# All .cu files are compiled as ONE translation unit (a generated file that #includes each of them
+# in name order) because a module (cuModuleLoadData) is one image per architecture: one nvcc run
+# with three targets, SASS for sm_80 (A100; also runs on sm_86/89) and sm_90 (H100/H200) and PTX
+# for compute_90 (the driver JIT-compiles it on newer GPUs). --no-compress keeps the images plain so
+# the test (KernelFatbinTest) can read their symbols without CUDA's decompressor; the jar deflates
+# them anyway. --use_fast_math is NOT used: it would apply to every kernel of the unit, and the
+# casts, add, rope and argmax must stay bit-exact; kernels call fast intrinsics where they are safe
+# (see KERNELS.md).
+set -euo pipefail
+
+each=0
+if [[ "${1:-}" == "--each" ]]; then
+    each=1
+    shift
+fi
+if [[ $# -ne 3 ]]; then
+    echo "usage: $0 [--each] KERNELS_DIR RESOURCE_DIR WORK_DIR" >&2
+    exit 2
+fi
+kernels_dir=$(cd "$1" && pwd)
+resource_dir=$2
+work_dir=$3
+target_dir="$resource_dir/org/yalis/nativelib"
+fatbin="$target_dir/yalis_kernels.fatbin"
+manifest="$target_dir/yalis_kernels.manifest"
+
+find_nvcc() {
+    if [[ -n "${NVCC:-}" ]]; then
+        if [[ -x "$NVCC" ]]; then
+            echo "$NVCC"
+            return 0
+        fi
+        echo "build-kernels: NVCC=$NVCC is not an executable file; looking on PATH" >&2
+    fi
+    if command -v nvcc >/dev/null 2>&1; then
+        command -v nvcc
+        return 0
+    fi
+    # YALIS_NVCC_FALLBACK only exists so that the no-nvcc path can be tried on a machine with CUDA.
+    local fallback=${YALIS_NVCC_FALLBACK:-/usr/local/cuda/bin/nvcc}
+    if [[ -x "$fallback" ]]; then
+        echo "$fallback"
+        return 0
+    fi
+    return 1
+}
+
+if ! nvcc=$(find_nvcc); then
+    echo "nvcc not found: CUDA kernels skipped (the jar has no fatbin)"
+    rm -f "$fatbin" "$manifest"
+    exit 0
+fi
+
+gencode=(-gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90
+         -gencode arch=compute_90,code=compute_90)
+flags=(-std=c++17 -O3 --no-compress -Xptxas=-v -Xptxas=-warn-spills -Xptxas=-warn-lmem-usage)
+nvcc_version=$("$nvcc" --version | sed -n 's/^Cuda compilation tools, //p')
+
+mkdir -p "$target_dir" "$work_dir"
+sources=()
+while IFS= read -r -d '' file; do sources+=("$file"); done \
+    < <(find "$kernels_dir" -maxdepth 1 -name '*.cu' -print0 | LC_ALL=C sort -z)
+if [[ ${#sources[@]} -eq 0 ]]; then
+    echo "build-kernels: no .cu files in $kernels_dir" >&2
+    exit 1
+fi
+
+# Kernel names: every `YALIS_KERNEL ... yalis_name(` declaration (the macro is extern "C" __global__).
+names=$(cat "${sources[@]}" | tr '\n' ' ' | sed -E 's/__launch_bounds__\([^)]*\)//g' \
+        | { grep -o 'YALIS_KERNEL[^(;{}]*(' || true; } \
+        | { grep -o 'yalis_[A-Za-z0-9_]*[[:space:]]*($' || true; } | tr -d '( ' | LC_ALL=C sort)
+if [[ -z "$names" ]]; then
+    echo "build-kernels: no YALIS_KERNEL declarations found in $kernels_dir" >&2
+    exit 1
+fi
+count=$(echo "$names" | wc -l)
+duplicates=$(echo "$names" | uniq -d)
+if [[ -n "$duplicates" ]]; then
+    echo "build-kernels: kernel names declared twice: $duplicates" >&2
+    exit 1
+fi
+
+if [[ $each -eq 1 ]]; then
+    for file in "${sources[@]}"; do
+        echo "build-kernels: compiling $(basename "$file") on its own (sm_80)"
+        "$nvcc" -std=c++17 -O3 -cubin -gencode arch=compute_80,code=sm_80 -I "$kernels_dir" \
+            -o "$work_dir/$(basename "$file" .cu).sm_80.cubin" "$file"
+    done
+fi
+
+# Up to date? The stamp records nvcc, flags and a hash of every source and header (and this script).
+stamp_value=$( { echo "$nvcc_version ${gencode[*]} ${flags[*]}"; \
+                 cat "$0" "${sources[@]}" "$kernels_dir"/*.cuh 2>/dev/null; } | sha256sum | cut -d' ' -f1)
+stamp="$work_dir/yalis_kernels.stamp"
+if [[ -f "$fatbin" && -f "$manifest" && -f "$stamp" && "$(cat "$stamp")" == "$stamp_value" ]]; then
+    echo "CUDA kernels up to date: $fatbin ($(stat -c %s "$fatbin") bytes, $count kernels)"
+    exit 0
+fi
+
+unit="$work_dir/yalis_kernels.cu"
+{
+    echo "// Generated by native/build-kernels.sh: every kernel file in one translation unit."
+    for file in "${sources[@]}"; do echo "#include \"$file\""; done
+} > "$unit"
+
+echo "build-kernels: $nvcc ($nvcc_version), ${#sources[@]} files, $count kernels, sm_80 + sm_90 + compute_90 PTX"
+start=$(date +%s%N)
+report="$work_dir/ptxas.log"
+if ! "$nvcc" -fatbin "${gencode[@]}" "${flags[@]}" --threads 0 -I "$kernels_dir" -o "$fatbin.tmp" "$unit" \
+        > "$report" 2>&1; then
+    cat "$report" >&2
+    rm -f "$fatbin.tmp"
+    echo "build-kernels: nvcc failed" >&2
+    exit 1
+fi
+end=$(date +%s%N)
+if grep -q -i -E 'warning|error' "$report"; then
+    grep -i -E 'warning|error' "$report" >&2
+fi
+if grep -E 'bytes spill (stores|loads)' "$report" | grep -v -q ' 0 bytes spill stores, 0 bytes spill loads'; then
+    echo "build-kernels: WARNING: register spills (see $report)" >&2
+fi
+mv -f "$fatbin.tmp" "$fatbin"
+{
+    echo "# Kernels in yalis_kernels.fatbin, one name a line (extern \"C\", load with cuModuleGetFunction)."
+    echo "# nvcc: $nvcc_version"
+    echo "# targets: sm_80 sm_90 compute_90"
+    echo "$names"
+} > "$manifest"
+echo "$stamp_value" > "$stamp"
+elapsed_ms=$(( (end - start) / 1000000 ))
+printf 'built %s (%s bytes, %s kernels) in %d.%d s\n' "$fatbin" "$(stat -c %s "$fatbin")" "$count" \
+    $((elapsed_ms / 1000)) $((elapsed_ms % 1000 / 100))
