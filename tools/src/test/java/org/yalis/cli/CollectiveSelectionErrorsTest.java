@@ -1,0 +1,68 @@
+package org.yalis.cli;
+
+import static org.yalis.cli.GenerateErrorsTest.assertCleanError;
+import static org.yalis.cli.GenerateErrorsTest.generate;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.yalis.engine.testing.Gpus;
+import org.yalis.engine.testing.TestModels;
+import org.yalis.engine.tensor.DType;
+
+/**
+ * Choosing collective backends ({@code --collective}, per phase) wrongly: each is one
+ * {@code error:} line, found before MPI starts or a GPU is touched.
+ */
+class CollectiveSelectionErrorsTest {
+    @TempDir
+    static Path shared;
+
+    private static Path tiny;
+
+    @BeforeAll
+    static void writeTinyModel() throws IOException {
+        tiny = TestModels.writeTinyModel(shared.resolve("tiny"), DType.F32, 42);
+    }
+
+    @Test
+    void ncclWithoutTheCudaDeviceIsRefused() {
+        assertCleanError(generate(tiny, "--prompt", "hi", "--collective", "nccl"),
+                "the nccl collective moves device buffers; use --device cuda");
+        assertCleanError(generate(tiny, "--prompt", "hi", "--collective-prefill", "nccl", "--collective-decode", "mpi"),
+                "the nccl collective moves device buffers; use --device cuda");
+        assertCleanError(generate(tiny, "--prompt", "hi", "--collective", "mpi", "--collective-decode", "nccl",
+                "--device", "cpu"), "the nccl collective moves device buffers; use --device cuda");
+    }
+
+    @Test
+    void unknownCollectivesNameTheAvailableOnes() {
+        assertCleanError(generate(tiny, "--prompt", "hi", "--collective", "gloo"),
+                "unknown collective backend 'gloo'", "available: local, mpi, nccl");
+        assertCleanError(generate(tiny, "--prompt", "hi", "--collective-decode", "ucc"),
+                "unknown collective backend 'ucc'", "available: local, mpi, nccl");
+    }
+
+    @Test
+    void theInProcessCollectiveCannotBeMixedWithAnother() {
+        for (String other : new String[] {"mpi", "nccl"}) {
+            assertCleanError(generate(tiny, "--prompt", "hi", "--collective-prefill", "local", "--collective-decode",
+                    other, "--device", "cuda"), "the local collective runs ranks as threads of one process",
+                    "cannot be combined with local/" + other);
+        }
+    }
+
+    @Test
+    void ncclWithoutAGpuSaysWhyThereIsNone() {
+        Assumptions.assumeTrue(Gpus.none(), "a GPU is usable here");
+        assertCleanError(generate(tiny, "--prompt", "hi", "--device", "cuda", "--collective", "nccl"),
+                "the nccl collective needs a GPU: ");
+        assertCleanError(generate(tiny, "--prompt", "hi", "--device", "cuda", "--collective-prefill", "nccl",
+                "--collective-decode", "mpi"), "the nccl collective needs a GPU: ");
+    }
+}
