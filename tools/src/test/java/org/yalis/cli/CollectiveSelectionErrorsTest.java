@@ -2,6 +2,7 @@ package org.yalis.cli;
 
 import static org.yalis.cli.GenerateErrorsTest.assertCleanError;
 import static org.yalis.cli.GenerateErrorsTest.generate;
+import static org.yalis.cli.GenerateErrorsTest.yalis;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -16,8 +17,8 @@ import org.yalis.engine.testing.TestModels;
 import org.yalis.engine.tensor.DType;
 
 /**
- * Choosing collective backends ({@code --collective}, per phase) wrongly: each is one
- * {@code error:} line, found before MPI starts or a GPU is touched.
+ * Choosing collective backends ({@code --collective}, per phase, and comm-bench's buffers and
+ * dtype) wrongly: each is one {@code error:} line, found before MPI starts or a GPU is touched.
  */
 class CollectiveSelectionErrorsTest {
     @TempDir
@@ -64,5 +65,24 @@ class CollectiveSelectionErrorsTest {
                 "the nccl collective needs a GPU: ");
         assertCleanError(generate(tiny, "--prompt", "hi", "--device", "cuda", "--collective-prefill", "nccl",
                 "--collective-decode", "mpi"), "the nccl collective needs a GPU: ");
+    }
+
+    @Test
+    void commBenchRefusesCollectivesBuffersAndTypesThatDoNotGoTogether() {
+        assertCleanError(yalis("comm-bench", "--collective", "gloo"), "unknown --collective 'gloo'",
+                "available: local, mpi, nccl");
+        assertCleanError(yalis("comm-bench", "--device-buffers"),
+                "--device-buffers needs --collective mpi or nccl");
+        assertCleanError(yalis("comm-bench", "--dtype", "bf16"), "--dtype bf16 needs GPU buffers");
+        assertCleanError(yalis("comm-bench", "--collective", "mpi", "--dtype", "bf16"), "--dtype bf16 needs GPU buffers");
+        assertCleanError(yalis("comm-bench", "--dtype", "fp8"), "unknown --dtype 'fp8'", "available: f32, bf16");
+    }
+
+    @Test
+    void commBenchOnGpuBuffersWithoutAGpuSaysWhyThereIsNone() {
+        Assumptions.assumeTrue(Gpus.none(), "a GPU is usable here");
+        assertCleanError(yalis("comm-bench", "--collective", "nccl"), "the nccl collective needs a GPU: ");
+        assertCleanError(yalis("comm-bench", "--collective", "mpi", "--device-buffers", "--dtype", "bf16"),
+                "the mpi collective on device buffers needs a GPU: ");
     }
 }

@@ -219,4 +219,24 @@ class HostStagedCommunicatorTest {
             return null;
         });
     }
+
+    /** The benchmark's bf16 path end to end: staged sums of bf16 are checked exactly on every rank. */
+    @Test
+    void theCollectiveBenchmarkMeasuresBf16ThroughTheStagingDecorator() throws Exception {
+        List<List<CollectiveBenchmark.Result>> perRank = InProcessRanks.run(2, (rank, host) -> {
+            try (HostStagedCommunicator staged = new HostStagedCommunicator(host, new FakeDeviceCopier(), false)) {
+                return CollectiveBenchmark.run(staged, new CollectiveBenchmark.Plan(
+                        List.of(CollectiveBenchmark.Operation.values()), 64, 256, 1, 3, "world", DType.BF16));
+            }
+        });
+        List<CollectiveBenchmark.Result> results = perRank.getFirst();
+        assertEquals(3 * 3, results.size());
+        for (CollectiveBenchmark.Result result : results) {
+            assertEquals("bf16", result.dtype());
+            assertEquals("host", result.buffers());
+            assertEquals("local", result.backend());
+            assertTrue(result.medianMicros() > 0, result.toString());
+        }
+        assertEquals(List.of(64L, 128L, 256L), results.stream().limit(3).map(CollectiveBenchmark.Result::bytes).toList());
+    }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -179,5 +180,25 @@ class NcclCommunicatorGpuTest {
         assertTrue(failed.getMessage().contains("aborted"), failed.getMessage());
         assertThrows(RuntimeException.class, host::barrier, "the host group was aborted too");
         nccl.close();
+    }
+
+    @Test
+    void theOneRankCommunicatorRunsTheCollectiveBenchmarkOnDeviceBuffers() {
+        CudaStream stream = cuda.streamCreateWithFlags(CudaStreamFlag.NON_BLOCKING);
+        try (NcclCommunicator nccl = NcclCommunicator.create(oneRankHostGroup(), 0)) {
+            DeviceStream deviceStream = new DeviceStream(0, stream);
+            nccl.useDeviceStream(deviceStream);
+            for (DType dtype : List.of(DType.F32, DType.BF16)) {
+                List<CollectiveBenchmark.Result> results = CollectiveBenchmark.run(nccl, new CollectiveBenchmark.Plan(
+                        List.of(CollectiveBenchmark.Operation.values()), 1024, 1 << 20, 2, 5, "world", dtype),
+                        () -> new CudaBenchmarkBuffers(cuda, deviceStream));
+                assertEquals(11 * 3, results.size());
+                assertTrue(results.stream().allMatch(r -> r.buffers().equals("device") && r.medianMicros() > 0),
+                        results.toString());
+            }
+        } finally {
+            cuda.streamSynchronize(stream);
+            cuda.streamDestroy(stream);
+        }
     }
 }
