@@ -18,6 +18,7 @@ import org.yalis.engine.comm.Communicator;
 import org.yalis.engine.comm.LaunchEnvironment;
 import org.yalis.engine.comm.LocalCommunicator;
 import org.yalis.engine.comm.MpiCommunicator;
+import org.yalis.engine.comm.RankCollectives;
 import org.yalis.engine.kv.KvBlockPool;
 import org.yalis.engine.metrics.PhaseBreakdown;
 import org.yalis.engine.model.LlamaConfig;
@@ -52,14 +53,18 @@ public final class Engine implements AutoCloseable {
         for (String backend : backends) {
             if (!COLLECTIVES.contains(backend)) {
                 throw new YalisException("unknown collective backend '" + backend + "'; available: "
-                        + String.join(", ", COLLECTIVES) + " (nccl comes with the CUDA backend)");
+                        + String.join(", ", COLLECTIVES));
             }
         }
         if (backends.contains("local") && backends.size() > 1) {
             throw new YalisException("the local collective runs ranks as threads of one process; it cannot be combined"
                     + " with " + options.collectivePrefill() + "/" + options.collectiveDecode() + " in one run");
         }
-        if (backends.contains("mpi")) {
+        if (backends.contains("nccl") && !options.device().equals("cuda")) {
+            throw new YalisException("the nccl collective moves device buffers; use --device cuda");
+        }
+        if (backends.contains("mpi") || backends.contains("nccl")) {
+            RankCollectives.checkLaunch(backends, options.device().equals("cuda"));
             return loadAsMpiRank(folder, options, progress);
         }
         int size = options.ranks();
@@ -81,7 +86,8 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    private static final List<String> COLLECTIVES = List.of("local", "mpi");
+    /** local: ranks as threads; mpi and nccl: ranks as the processes of an MPI job (nccl needs --device cuda). */
+    private static final List<String> COLLECTIVES = List.of("local", "mpi", "nccl");
 
     /**
      * This process is one rank of an MPI job ({@code mpirun -np N bin/yalis ... --collective mpi}): the
@@ -101,7 +107,19 @@ public final class Engine implements AutoCloseable {
             org.yalis.bindings.mpi.Mpi.current().ifPresent(org.yalis.bindings.mpi.Mpi::close);
             throw new YalisException(message);
         }
-        EngineRank rank = EngineRank.load(folder, options, world, new AtomicReference<>(), options.threads(),
+        AtomicReference<Phase> phase = new AtomicReference<>();
+        Communicator collectives;
+        try {
+            collectives = RankCollectives.world(world, options.collectivePrefill(), options.collectiveDecode(),
+                    options.device().equals("cuda"), phase::get);
+        } catch (RuntimeException e) {
+            if (world.size() > 1) {
+                world.abort(e);   // the other ranks may be waiting for this one in a collective
+            }
+            org.yalis.bindings.mpi.Mpi.current().ifPresent(org.yalis.bindings.mpi.Mpi::close);
+            throw e;
+        }
+        EngineRank rank = EngineRank.load(folder, options, collectives, phase, options.threads(),
                 world.rank() == 0 ? progress : null);
         return new Engine(List.of(rank), null, true);
     }

@@ -20,6 +20,7 @@ import org.yalis.engine.attention.AttentionSpec;
 import org.yalis.engine.checkpoint.Checkpoint;
 import org.yalis.engine.comm.CommStats;
 import org.yalis.engine.comm.Communicator;
+import org.yalis.engine.comm.DeviceStreamSource;
 import org.yalis.engine.cpu.CpuBackend;
 import org.yalis.engine.kv.BlockTable;
 import org.yalis.engine.metrics.PhaseBreakdown;
@@ -114,6 +115,10 @@ final class EngineRank implements AutoCloseable {
         Attention attention = null;
         try {
             backend = createBackend(options, threads);
+            if (backend instanceof DeviceStreamSource source) {
+                // Device collectives queue on the backend's stream; the groups split below inherit it.
+                world.useDeviceStream(source.deviceStream());
+            }
             Profiler profiler = options.profile() ? new Profiler(backend::synchronize) : null;
             Checkpoint checkpoint = Checkpoint.open(folder.path(), arena);
             List<Communicator> groups = new ArrayList<>(List.of(world));

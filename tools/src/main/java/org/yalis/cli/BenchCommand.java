@@ -82,7 +82,7 @@ final class BenchCommand implements Callable<Integer> {
     String attention;
 
     @Option(names = "--collective", paramLabel = "NAME", defaultValue = "local",
-            description = "Collective backend: local (ranks as threads) or mpi (under mpirun).")
+            description = "Collective backend: local (ranks as threads), mpi or nccl (under mpirun; nccl needs --device cuda).")
     String collective;
 
     @Option(names = "--threads", paramLabel = "N", description = "Compute threads (default: one per core).")

@@ -6,11 +6,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import picocli.CommandLine.Command;
@@ -18,12 +20,22 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import org.yalis.bindings.cuda.CudaRuntime;
+import org.yalis.bindings.cuda.CudaStream;
+import org.yalis.bindings.cuda.CudaStreamFlag;
 import org.yalis.engine.Sizes;
 import org.yalis.engine.YalisException;
+import org.yalis.engine.comm.BenchmarkBuffers;
 import org.yalis.engine.comm.CollectiveBenchmark;
 import org.yalis.engine.comm.Communicator;
+import org.yalis.engine.comm.CudaBenchmarkBuffers;
+import org.yalis.engine.comm.DeviceStream;
+import org.yalis.engine.comm.HostBenchmarkBuffers;
 import org.yalis.engine.comm.LocalCommunicator;
 import org.yalis.engine.comm.MpiCommunicator;
+import org.yalis.engine.comm.RankCollectives;
+import org.yalis.engine.model.Phase;
+import org.yalis.engine.tensor.DType;
 
 /** {@code yalis comm-bench}: collective latency and bandwidth over message sizes. */
 @Command(name = "comm-bench", mixinStandardHelpOptions = true, sortOptions = false,
@@ -34,9 +46,18 @@ final class CommBenchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--collective", paramLabel = "NAME", defaultValue = "local",
-            description = "Collective backend: local (ranks as threads of this process) or mpi (ranks as the "
-                    + "processes of mpirun -np N bin/yalis comm-bench --collective mpi).")
+            description = "Collective backend: local (ranks as threads of this process), mpi or nccl (ranks as the "
+                    + "processes of mpirun -np N bin/yalis comm-bench --collective mpi|nccl; nccl on GPU buffers).")
     String collective;
+
+    @Option(names = "--device-buffers",
+            description = "With mpi: buffers in GPU memory (the local rank's GPU), staged through pinned host memory"
+                    + " or handed to a CUDA-aware MPI, to compare with nccl. nccl always uses GPU buffers.")
+    boolean deviceBuffers;
+
+    @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "f32",
+            description = "Element type: f32 or bf16 (bf16 needs GPU buffers: nccl, or mpi --device-buffers).")
+    String dtypeName;
 
     @Option(names = "--ranks", paramLabel = "N", defaultValue = "2",
             description = "In-process ranks (local); under mpi the job's size.")
@@ -67,8 +88,18 @@ final class CommBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!collective.equals("local") && !collective.equals("mpi")) {
-            throw new YalisException("unknown --collective '" + collective + "'; available: local, mpi");
+        if (!List.of("local", "mpi", "nccl").contains(collective)) {
+            throw new YalisException("unknown --collective '" + collective + "'; available: local, mpi, nccl");
+        }
+        if (deviceBuffers && collective.equals("local")) {
+            throw new YalisException("--device-buffers needs --collective mpi or nccl: local ranks exchange host memory");
+        }
+        boolean onGpu = deviceBuffers || collective.equals("nccl");
+        DType dtype = DType.parse(dtypeName).filter(t -> t == DType.F32 || t == DType.BF16).orElseThrow(
+                () -> new YalisException("unknown --dtype '" + dtypeName + "'; available: f32, bf16"));
+        if (dtype == DType.BF16 && !onGpu) {
+            throw new YalisException("--dtype bf16 needs GPU buffers: --collective nccl, or --collective mpi"
+                    + " --device-buffers (host collectives sum f32 only)");
         }
         if (ranks < 1) {
             throw new YalisException("--ranks must be at least 1, got " + ranks);
@@ -82,8 +113,9 @@ final class CommBenchCommand implements Callable<Integer> {
             throw new YalisException("--min-bytes must be at least 4 and at most --max-bytes");
         }
         List<CollectiveBenchmark.Operation> ops = operations();
-        if (collective.equals("mpi")) {
-            return measureAsMpiRank(ops, smallest, largest);
+        if (!collective.equals("local")) {
+            RankCollectives.checkLaunch(Set.of(collective), onGpu);
+            return measureAsMpiRank(ops, smallest, largest, dtype, onGpu);
         }
         checkGrid(ranks);
         List<Communicator> world = LocalCommunicator.createGroup(ranks);
@@ -93,7 +125,8 @@ final class CommBenchCommand implements Callable<Integer> {
             List<Future<List<CollectiveBenchmark.Result>>> futures = new ArrayList<>();
             for (int r = 0; r < ranks; r++) {
                 Communicator communicator = world.get(r);
-                futures.add(threads.submit(() -> measure(communicator, ops, smallest, largest)));
+                futures.add(threads.submit(() -> measure(communicator, ops, smallest, largest, DType.F32,
+                        HostBenchmarkBuffers::new)));
             }
             List<CollectiveBenchmark.Result> results = null;
             for (Future<List<CollectiveBenchmark.Result>> future : futures) {
@@ -131,33 +164,63 @@ final class CommBenchCommand implements Callable<Integer> {
     }
 
     /** This process is one rank of an MPI job; rank 0 prints. */
-    private int measureAsMpiRank(List<CollectiveBenchmark.Operation> ops, long smallest, long largest)
-            throws Exception {
-        MpiCommunicator world = MpiCommunicator.world();
+    private int measureAsMpiRank(List<CollectiveBenchmark.Operation> ops, long smallest, long largest, DType dtype,
+                                 boolean onGpu) throws Exception {
+        MpiCommunicator mpiWorld = MpiCommunicator.world();
         try {
-            checkGrid(world.size());
+            checkGrid(mpiWorld.size());
             List<CollectiveBenchmark.Result> results;
             try {
-                results = measure(world, ops, smallest, largest);
+                results = onGpu ? measureOnGpu(mpiWorld, ops, smallest, largest, dtype)
+                        : measure(mpiWorld, ops, smallest, largest, dtype, HostBenchmarkBuffers::new);
             } catch (RuntimeException | Error e) {
-                world.abort(e);
+                mpiWorld.abort(e);
                 throw e;
             }
-            if (world.rank() == 0) {
+            if (mpiWorld.rank() == 0) {
                 print(spec.commandLine().getOut(), results);
             }
         } finally {
-            world.close();
+            mpiWorld.close();
             org.yalis.bindings.mpi.Mpi.current().ifPresent(org.yalis.bindings.mpi.Mpi::close);
         }
         return 0;
     }
 
+    /**
+     * GPU buffers on the local rank's GPU, with one stream for the collectives and the buffers' copies
+     * (what a compute backend's stream is in a real run): nccl, or mpi staged or CUDA-aware.
+     */
+    private List<CollectiveBenchmark.Result> measureOnGpu(MpiCommunicator mpiWorld,
+                                                          List<CollectiveBenchmark.Operation> ops, long smallest,
+                                                          long largest, DType dtype) {
+        Communicator world = RankCollectives.world(mpiWorld, collective, collective, true, () -> Phase.PREFILL);
+        int gpu = RankCollectives.gpuFor(Set.of(collective));
+        CudaRuntime cuda = CudaRuntime.shared();
+        cuda.setDevice(gpu);
+        CudaStream stream = cuda.streamCreateWithFlags(CudaStreamFlag.NON_BLOCKING);
+        List<CollectiveBenchmark.Result> results;
+        try {
+            DeviceStream deviceStream = new DeviceStream(gpu, stream);
+            world.useDeviceStream(deviceStream);
+            results = measure(world, ops, smallest, largest, dtype, () -> new CudaBenchmarkBuffers(cuda, deviceStream));
+        } catch (RuntimeException | Error e) {
+            // Abort before anything waits on a peer: NCCL's communicators, then every process of the job.
+            world.abort(e);
+            throw e;
+        }
+        world.close();
+        cuda.streamSynchronize(stream);
+        cuda.streamDestroy(stream);
+        return results;
+    }
+
     /** One rank's share: the world, then (with --grid) its row and column groups. */
     private List<CollectiveBenchmark.Result> measure(Communicator world, List<CollectiveBenchmark.Operation> ops,
-                                                     long smallest, long largest) {
+                                                     long smallest, long largest, DType dtype,
+                                                     Supplier<BenchmarkBuffers> buffers) {
         List<CollectiveBenchmark.Result> results = new ArrayList<>(CollectiveBenchmark.run(world,
-                new CollectiveBenchmark.Plan(ops, smallest, largest, warmup, repeat, "world")));
+                new CollectiveBenchmark.Plan(ops, smallest, largest, warmup, repeat, "world", dtype), buffers));
         if (grid != null) {
             int cols = grid[1];
             int row = world.rank() / cols;
@@ -165,9 +228,12 @@ final class CommBenchCommand implements Callable<Integer> {
             Communicator rowGroup = world.split(row, col);
             Communicator columnGroup = world.split(col, row);
             results.addAll(CollectiveBenchmark.run(rowGroup,
-                    new CollectiveBenchmark.Plan(ops, smallest, largest, warmup, repeat, "row")));
+                    new CollectiveBenchmark.Plan(ops, smallest, largest, warmup, repeat, "row", dtype), buffers));
             results.addAll(CollectiveBenchmark.run(columnGroup,
-                    new CollectiveBenchmark.Plan(ops, smallest, largest, warmup, repeat, "column")));
+                    new CollectiveBenchmark.Plan(ops, smallest, largest, warmup, repeat, "column", dtype), buffers));
+            // Closed on success only: after a failure the caller aborts, and closing could wait on a dead peer.
+            columnGroup.close();
+            rowGroup.close();
         }
         return results;
     }
@@ -182,6 +248,7 @@ final class CommBenchCommand implements Callable<Integer> {
                 line.put("group", r.group());
                 line.put("op", r.operation().label());
                 line.put("dtype", r.dtype());
+                line.put("buffers", r.buffers());
                 line.put("bytes", r.bytes());
                 line.put("time_us", round(r.medianMicros()));
                 line.put("time_us_min", round(r.minMicros()));
@@ -192,12 +259,12 @@ final class CommBenchCommand implements Callable<Integer> {
                 out.println(mapper.writeValueAsString(line));
             }
         } else {
-            out.printf(Locale.ROOT, "%-8s %-7s %5s %-11s %12s %12s %10s %10s%n", "backend", "group", "ranks", "op",
-                    "bytes", "time (us)", "algbw GB/s", "busbw GB/s");
+            out.printf(Locale.ROOT, "%-8s %-7s %5s %-11s %-5s %-7s %12s %12s %10s %10s%n", "backend", "group", "ranks",
+                    "op", "dtype", "buffers", "bytes", "time (us)", "algbw GB/s", "busbw GB/s");
             for (CollectiveBenchmark.Result r : results) {
-                out.printf(Locale.ROOT, "%-8s %-7s %5d %-11s %12d %12.1f %10.2f %10.2f%n", r.backend(), r.group(),
-                        r.ranks(), r.operation().label(), r.bytes(), r.medianMicros(),
-                        r.algorithmGigabytesPerSecond(), r.busGigabytesPerSecond());
+                out.printf(Locale.ROOT, "%-8s %-7s %5d %-11s %-5s %-7s %12d %12.1f %10.2f %10.2f%n", r.backend(),
+                        r.group(), r.ranks(), r.operation().label(), r.dtype(), r.buffers(), r.bytes(),
+                        r.medianMicros(), r.algorithmGigabytesPerSecond(), r.busGigabytesPerSecond());
             }
         }
         out.flush();

@@ -98,8 +98,8 @@ final class GenerateCommand implements Callable<Integer> {
     int[] tensorParallelDims;
 
     @Option(names = "--collective", paramLabel = "NAME", defaultValue = "local",
-            description = "Collective backend between ranks: local (ranks as threads of this process) or mpi "
-                    + "(ranks as processes: mpirun -np N bin/yalis ...).")
+            description = "Collective backend between ranks: local (ranks as threads of this process), mpi "
+                    + "(ranks as processes: mpirun -np N bin/yalis ...) or nccl (as mpi, GPU buffers; needs --device cuda).")
     String collective;
 
     @Option(names = "--collective-prefill", paramLabel = "NAME", description = "Collective backend for prefill steps.")

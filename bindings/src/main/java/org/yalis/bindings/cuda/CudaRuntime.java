@@ -60,6 +60,7 @@ public final class CudaRuntime {
     private final MethodHandle eventCreateWithFlags;
     private final MethodHandle eventRecord;
     private final MethodHandle eventSynchronize;
+    private final MethodHandle eventQuery;
     private final MethodHandle eventElapsedTime;
     private final MethodHandle eventDestroy;
     private final MethodHandle deviceSynchronize;
@@ -98,6 +99,7 @@ public final class CudaRuntime {
         eventCreateWithFlags = bind("cudaEventCreateWithFlags", POINTER, C_INT);
         eventRecord = bind("cudaEventRecord", POINTER, POINTER);
         eventSynchronize = bind("cudaEventSynchronize", POINTER);
+        eventQuery = bind("cudaEventQuery", POINTER);
         eventElapsedTime = bind("cudaEventElapsedTime", POINTER, POINTER, POINTER);
         eventDestroy = bind("cudaEventDestroy", POINTER);
         deviceSynchronize = bind("cudaDeviceSynchronize");
@@ -423,6 +425,25 @@ public final class CudaRuntime {
     /** {@code cudaEventSynchronize}: waits until the event has completed. */
     public void eventSynchronize(CudaEvent event) {
         handleCall(eventSynchronize, event.handle(), "cudaEventSynchronize");
+    }
+
+    /**
+     * {@code cudaEventQuery}: whether the work before the event's last record has finished, without
+     * waiting ({@code cudaErrorNotReady} is the answer "not yet", not a failure). A watchdog thread
+     * may ask this while another thread waits on the same stream.
+     */
+    public boolean eventQuery(CudaEvent event) {
+        int status;
+        try {
+            status = (int) eventQuery.invokeExact(event.handle());
+        } catch (Throwable t) {
+            throw Downcalls.unchecked(t);
+        }
+        if (status == CudaError.NOT_READY.value()) {
+            return false;
+        }
+        check(status, "cudaEventQuery");
+        return true;
     }
 
     /**

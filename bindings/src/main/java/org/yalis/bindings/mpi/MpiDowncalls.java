@@ -8,6 +8,7 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.nio.file.Path;
+import java.util.Optional;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
@@ -69,6 +70,11 @@ final class MpiDowncalls {
     final MethodHandle errorString;
     /** {@code MPI_Error_class(int code, int *errorclass)}: (int, seg) int. */
     final MethodHandle errorClass;
+    /**
+     * Open MPI's extension {@code int MPIX_Query_cuda_support(void)}: () int. Exported only by builds
+     * with CUDA support, so optional.
+     */
+    final Optional<MethodHandle> queryCudaSupport;
 
     private final SymbolLookup lookup;
     private final MpiAbi abi;
@@ -102,6 +108,7 @@ final class MpiDowncalls {
         getLibraryVersion = bind("MPI_Get_library_version", 'i', "pp");
         errorString = bind("MPI_Error_string", 'i', "ipp");
         errorClass = bind("MPI_Error_class", 'i', "ip");
+        queryCudaSupport = lookup.find("MPIX_Query_cuda_support").map(symbol -> bind("MPIX_Query_cuda_support", 'i', ""));
     }
 
     /**

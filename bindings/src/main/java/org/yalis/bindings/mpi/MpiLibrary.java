@@ -154,6 +154,25 @@ public final class MpiLibrary {
         return flag(calls.finalized, "MPI_Finalized");
     }
 
+    /**
+     * Open MPI's {@code MPIX_Query_cuda_support()} where this library exports it: whether MPI calls
+     * accept CUDA device pointers (a CUDA-aware build whose CUDA support is active at run time).
+     * Empty when the symbol is absent (builds without CUDA support, such as Debian's, and MPICH):
+     * MPI must then be given host memory. Open MPI allows the call before {@code MPI_Init}.
+     */
+    public Optional<Boolean> queryCudaSupport() {
+        if (calls.queryCudaSupport.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of((int) calls.queryCudaSupport.get().invokeExact() != 0);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("MPIX_Query_cuda_support failed", t);
+        }
+    }
+
     /** {@code MPI_Error_string}; a placeholder text if MPI cannot describe the code. */
     public String errorString(int code) {
         try (Arena arena = Arena.ofConfined()) {

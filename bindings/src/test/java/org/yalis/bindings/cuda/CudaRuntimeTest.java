@@ -160,6 +160,7 @@ class CudaRuntimeTest {
             calls.put("eventCreateWithFlags", () -> cuda.eventCreateWithFlags(CudaEventFlag.DISABLE_TIMING));
             calls.put("eventRecord", () -> cuda.eventRecord(event, stream));
             calls.put("eventSynchronize", () -> cuda.eventSynchronize(event));
+            calls.put("eventQuery", () -> cuda.eventQuery(event));
             calls.put("eventElapsedTime", () -> cuda.eventElapsedTime(event, event));
             calls.put("eventDestroy", () -> cuda.eventDestroy(event));
             calls.put("deviceSynchronize", cuda::deviceSynchronize);

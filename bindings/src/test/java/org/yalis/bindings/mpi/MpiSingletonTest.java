@@ -71,6 +71,21 @@ class MpiSingletonTest {
         assertEquals(ThreadLevel.MULTIPLE, mpi.providedThreadLevel());
     }
 
+    /**
+     * MPIX_Query_cuda_support is answered exactly where the library exports it (Open MPI built with
+     * CUDA); elsewhere, Debian's build included, the answer is "unknown", so GPU buffers get staged.
+     */
+    @Test
+    void cudaSupportIsQueriedOnlyWhereTheExtensionIsExported() {
+        MpiLibrary library = mpi.library();
+        boolean exported = java.lang.foreign.SymbolLookup.libraryLookup(library.path(), Arena.global())
+                .find("MPIX_Query_cuda_support").isPresent();
+        assertEquals(exported, library.queryCudaSupport().isPresent());
+        if (library.path().equals(Path.of("/usr/lib/x86_64-linux-gnu/libmpi.so.40"))) {
+            assertFalse(exported, "Debian's Open MPI is built without CUDA");
+        }
+    }
+
     @Test
     void flavorComesFromTheLibrarysSymbols() {
         String file = mpi.library().path().getFileName().toString();

@@ -1,12 +1,11 @@
 package org.yalis.engine.comm;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 import org.yalis.engine.tensor.DType;
 import org.yalis.engine.tensor.Tensor;
@@ -19,6 +18,10 @@ import org.yalis.engine.tensor.Tensor;
  * bandwidth scales it by the bytes each link must carry ({@code 2(n-1)/n} for all-reduce,
  * {@code (n-1)/n} for all-gather with the message being the gathered size, 1 for broadcast), so it
  * can be compared with the hardware's link bandwidth.
+ *
+ * <p>Buffers are host memory, or GPU memory for the device collectives ({@link BenchmarkBuffers}); a
+ * timed run ends when the buffers say the collective has finished, since a stream-ordered one
+ * returns as soon as it is queued.
  */
 public final class CollectiveBenchmark {
 
@@ -45,10 +48,11 @@ public final class CollectiveBenchmark {
     /**
      * One measured point.
      *
-     * @param bytes message size: the buffer each rank reduces or broadcasts, the gathered result for all-gather
+     * @param buffers where the buffers were: "host" or "device"
+     * @param bytes   message size: the buffer each rank reduces or broadcasts, the gathered result for all-gather
      */
-    public record Result(String backend, int ranks, String group, Operation operation, String dtype, long bytes,
-                         double medianMicros, double minMicros, double maxMicros, int repeats) {
+    public record Result(String backend, int ranks, String group, Operation operation, String dtype, String buffers,
+                         long bytes, double medianMicros, double minMicros, double maxMicros, int repeats) {
 
         public double algorithmGigabytesPerSecond() {
             return bytes / (medianMicros * 1e-6) / 1e9;
@@ -65,9 +69,16 @@ public final class CollectiveBenchmark {
         }
     }
 
-    /** What to measure. */
+    /** What to measure, in elements of {@code dtype}. */
     public record Plan(List<Operation> operations, long minBytes, long maxBytes, int warmup, int repeats,
-                       String groupName) {
+                       String groupName, DType dtype) {
+
+        /** In f32. */
+        public Plan(List<Operation> operations, long minBytes, long maxBytes, int warmup, int repeats,
+                    String groupName) {
+            this(operations, minBytes, maxBytes, warmup, repeats, groupName, DType.F32);
+        }
+
         public List<Long> sizes() {
             List<Long> sizes = new ArrayList<>();
             for (long size = minBytes; size <= maxBytes; size *= 2) {
@@ -80,37 +91,49 @@ public final class CollectiveBenchmark {
     private CollectiveBenchmark() {
     }
 
-    /** Runs {@code plan} on this rank of {@code group}; every rank returns the same results. */
+    /** Runs {@code plan} on this rank of {@code group} in host memory; every rank returns the same results. */
     public static List<Result> run(Communicator group, Plan plan) {
+        return run(group, plan, HostBenchmarkBuffers::new);
+    }
+
+    /**
+     * Runs {@code plan} with buffers from {@code buffers}, made for this run and closed after it;
+     * every rank returns the same results.
+     */
+    public static List<Result> run(Communicator group, Plan plan, Supplier<BenchmarkBuffers> buffers) {
         int n = group.size();
+        DType dtype = plan.dtype();
+        int width = dtype.byteSize();
         List<Result> results = new ArrayList<>();
-        try (Arena arena = Arena.ofShared()) {
-            long elements = Math.max(1, plan.maxBytes() / Float.BYTES);
-            MemorySegment send = arena.allocate(elements * Float.BYTES, 64);
-            MemorySegment gathered = arena.allocate(elements * Float.BYTES, 64);
+        try (BenchmarkBuffers memory = buffers.get()) {
+            long elements = Math.max(1, plan.maxBytes() / width);
+            MemorySegment send = memory.allocate(elements * width);
+            MemorySegment gathered = memory.allocate(elements * width);
             for (Operation operation : plan.operations()) {
                 for (long bytes : plan.sizes()) {
-                    int count = (int) Math.max(1, bytes / Float.BYTES);
+                    int count = (int) Math.max(1, bytes / width);
                     long[] nanos = new long[plan.repeats()];
                     // Filled once: later repeats reduce already-reduced values, which costs the same.
-                    fill(send, count, group.rank() + 1);
+                    memory.fill(send, dtype, count, group.rank() + 1);
                     for (int i = -plan.warmup(); i < plan.repeats(); i++) {
                         group.barrier();
                         long start = System.nanoTime();
-                        once(group, operation, send, gathered, count);
+                        once(group, operation, send, gathered, count, dtype);
+                        memory.synchronize();
                         long elapsed = System.nanoTime() - start;
                         long slowest = Arrays.stream(group.allGatherLong(elapsed)).max().orElseThrow();
                         if (i >= 0) {
                             nanos[i] = slowest;
                         }
                         if (i == -plan.warmup()) {
-                            check(operation, send, gathered, count, group);
+                            check(operation, memory, send, gathered, count, dtype, group);
                         }
                     }
                     Arrays.sort(nanos);
-                    results.add(new Result(group.backend(), n, plan.groupName(), operation, "f32",
-                            operation == Operation.ALL_GATHER ? (long) Math.max(1, count / n) * n * Float.BYTES
-                                    : (long) count * Float.BYTES,
+                    results.add(new Result(group.backend(), n, plan.groupName(), operation,
+                            dtype.name().toLowerCase(Locale.ROOT), memory.memory(),
+                            operation == Operation.ALL_GATHER ? (long) Math.max(1, count / n) * n * width
+                                    : (long) count * width,
                             nanos[nanos.length / 2] / 1e3, nanos[0] / 1e3, nanos[nanos.length - 1] / 1e3,
                             plan.repeats()));
                 }
@@ -120,49 +143,42 @@ public final class CollectiveBenchmark {
     }
 
     private static void once(Communicator group, Operation operation, MemorySegment send, MemorySegment gathered,
-                             int count) {
+                             int count, DType dtype) {
         int n = group.size();
         switch (operation) {
-            case ALL_REDUCE -> group.allReduceSum(new Tensor(send, DType.F32, 1, count));
+            case ALL_REDUCE -> group.allReduceSum(new Tensor(send, dtype, 1, count));
             case ALL_GATHER -> {
                 int perRank = Math.max(1, count / n);
-                group.allGather(new Tensor(send, DType.F32, 1, perRank),
-                        new Tensor(gathered, DType.F32, n, perRank));
+                group.allGather(new Tensor(send, dtype, 1, perRank), new Tensor(gathered, dtype, n, perRank));
             }
-            case BROADCAST -> group.broadcast(new Tensor(send, DType.F32, 1, count), 0);
+            case BROADCAST -> group.broadcast(new Tensor(send, dtype, 1, count), 0);
         }
     }
 
     /** Verifies the first run's result, so a fast number is never a wrong one. */
-    private static void check(Operation operation, MemorySegment send, MemorySegment gathered, int count,
-                              Communicator group) {
+    private static void check(Operation operation, BenchmarkBuffers memory, MemorySegment send,
+                              MemorySegment gathered, int count, DType dtype, Communicator group) {
         int n = group.size();
         float expected;
         float actual;
         switch (operation) {
             case ALL_REDUCE -> {
                 expected = n * (n + 1) / 2f;
-                actual = send.getAtIndex(ValueLayout.JAVA_FLOAT, count - 1);
+                actual = memory.read(send, dtype, count - 1);
             }
             case ALL_GATHER -> {
                 int perRank = Math.max(1, count / n);
                 expected = n;
-                actual = gathered.getAtIndex(ValueLayout.JAVA_FLOAT, (long) perRank * n - 1);
+                actual = memory.read(gathered, dtype, (long) perRank * n - 1);
             }
             default -> {
                 expected = 1;
-                actual = send.getAtIndex(ValueLayout.JAVA_FLOAT, count - 1);
+                actual = memory.read(send, dtype, count - 1);
             }
         }
         if (actual != expected) {
             throw new IllegalStateException(String.format(Locale.ROOT, "%s over %d ranks (%s) gave %s, expected %s",
                     operation.label(), n, group.backend(), actual, expected));
-        }
-    }
-
-    private static void fill(MemorySegment send, int count, float value) {
-        for (int i = 0; i < count; i++) {
-            send.setAtIndex(ValueLayout.JAVA_FLOAT, i, value);
         }
     }
 }

@@ -48,6 +48,14 @@ public interface Communicator extends AutoCloseable {
      */
     Communicator split(int color, int key);
 
+    /**
+     * Orders this group's device collectives on the compute backend's CUDA stream (and that of the
+     * groups split from it afterwards); see {@link DeviceStream} for the contract. Backends that move
+     * host memory have nothing to order and ignore it.
+     */
+    default void useDeviceStream(DeviceStream stream) {
+    }
+
     /** Counts, bytes and time of the collectives this rank has made, for the metrics. */
     CommStats stats();
 

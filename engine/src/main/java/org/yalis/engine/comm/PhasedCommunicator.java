@@ -82,6 +82,14 @@ public final class PhasedCommunicator implements Communicator {
     }
 
     @Override
+    public void useDeviceStream(DeviceStream stream) {
+        prefill.useDeviceStream(stream);
+        if (decode != prefill) {
+            decode.useDeviceStream(stream);
+        }
+    }
+
+    @Override
     public CommStats stats() {
         CommStats both = new CommStats();
         for (Communicator each : prefill == decode ? new Communicator[] {prefill} : new Communicator[] {prefill, decode}) {

@@ -7,6 +7,7 @@ import org.yalis.engine.attention.AttentionBatch;
 import org.yalis.engine.checkpoint.CheckpointTensor;
 import org.yalis.engine.comm.CommStats;
 import org.yalis.engine.comm.Communicator;
+import org.yalis.engine.comm.DeviceStream;
 import org.yalis.engine.model.Linear;
 import org.yalis.engine.model.LlamaConfig;
 import org.yalis.engine.model.LocalShape;
@@ -195,6 +196,11 @@ public final class ProfiledModules {
             @Override
             public Communicator split(int color, int key) {
                 return communicator(inner.split(color, key), profiler);
+            }
+
+            @Override
+            public void useDeviceStream(DeviceStream stream) {
+                inner.useDeviceStream(stream);
             }
 
             @Override
