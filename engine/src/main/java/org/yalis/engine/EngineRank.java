@@ -114,7 +114,7 @@ final class EngineRank implements AutoCloseable {
         Attention attention = null;
         try {
             backend = createBackend(options, threads);
-            Profiler profiler = options.profile() ? new Profiler(backend::synchronize) : null;
+            Profiler profiler = options.profile() ? new Profiler(backend.stepClock()) : null;
             Checkpoint checkpoint = Checkpoint.open(folder.path(), arena);
             List<Communicator> groups = new ArrayList<>(List.of(world));
             ShardingPlan plan = new SingleRankPlan();
