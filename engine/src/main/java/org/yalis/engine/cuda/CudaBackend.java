@@ -52,7 +52,7 @@ import org.yalis.nativelib.YalisKernels;
  * backend. The engine may call from any thread (one at a time): each call binds the thread to this
  * GPU's context first.
  */
-public final class CudaBackend implements ComputeBackend {
+public final class CudaBackend implements ComputeBackend, KernelDevice {
     /** Pinned staging to start with; a larger copy grows it. */
     static final long STAGING_BYTES = 64L << 20;
     /** Weight bytes per staged chunk (in the checkpoint's dtype). */
@@ -176,6 +176,12 @@ public final class CudaBackend implements ComputeBackend {
         return stream;
     }
 
+    /** Whether {@link #close} has not run yet. */
+    @Override
+    public boolean isOpen() {
+        return !closed;
+    }
+
     /** Binds the calling thread to this backend's GPU; every operation does it, callers of raw CUDA need it too. */
     public void makeCurrent() {
         if (closed) {
@@ -194,6 +200,7 @@ public final class CudaBackend implements ComputeBackend {
      * A device tensor from the pool that goes back to it with {@link #releaseScratch} (per-step and
      * workspace buffers of attention backends); contents unspecified.
      */
+    @Override
     public Tensor allocateScratch(DType dtype, int rows, int cols) {
         makeCurrent();
         PooledDeviceAllocator.Block block = pool.allocate(bytesOf(dtype, rows, cols));
@@ -203,6 +210,7 @@ public final class CudaBackend implements ComputeBackend {
     }
 
     /** Gives a tensor from {@link #allocateScratch} back (after the work queued on it: stream order). */
+    @Override
     public void releaseScratch(Tensor scratch) {
         makeCurrent();
         PooledDeviceAllocator.Block block = scratchBlocks.remove(scratch.data().address());
@@ -280,8 +288,7 @@ public final class CudaBackend implements ComputeBackend {
         }
         MemorySegment scratch = MemorySegment.ofAddress(conversionScratch.address());
         cuda.memcpyAsync(scratch, staged, staged.byteSize(), CudaMemcpyKind.HOST_TO_DEVICE, stream);
-        KernelArguments arguments = kernels.arguments().pointer(scratch).pointer(destination).int64(elements);
-        kernels.launch(WeightUpload.castKernel(type), KernelLaunch.elementwise(elements), stream, arguments);
+        KernelOps.castToBf16(this, type, scratch, destination, elements);
     }
 
     // ---- copies ----------------------------------------------------------------------------------
@@ -385,8 +392,7 @@ public final class CudaBackend implements ComputeBackend {
             throw new IllegalArgumentException("embedding shapes: table " + table + ", ids " + tokenIds + ", out " + out);
         }
         indices.check(tokenIds, tokens, table.rows(), "token id");
-        launch(YalisKernels.EMBEDDING_BF16, KernelLaunch.perRow(tokens), a -> a.pointer(table.data())
-                .pointer(tokenIds.data()).pointer(out.data()).int32(tokens).int32(table.cols()).int32(table.rows()));
+        KernelOps.embedding(this, table, tokenIds, out);
     }
 
     @Override
@@ -399,8 +405,7 @@ public final class CudaBackend implements ComputeBackend {
         if (weight.elementCount() != width || out.cols() != width || out.rows() != x.rows()) {
             throw new IllegalArgumentException("rmsnorm shapes: x " + x + ", weight " + weight + ", out " + out);
         }
-        launch(YalisKernels.RMSNORM_BF16, KernelLaunch.rmsnorm(x.rows(), width), a -> a.pointer(x.data())
-                .pointer(weight.data()).pointer(out.data()).int32(x.rows()).int32(width).float32(eps));
+        KernelOps.rmsnorm(this, x, weight, eps, out);
     }
 
     @Override
@@ -412,8 +417,7 @@ public final class CudaBackend implements ComputeBackend {
         if (out.elementCount() < x.rows()) {
             throw new IllegalArgumentException("sumOfSquares shapes: x " + x + ", out " + out);
         }
-        launch(YalisKernels.SUM_OF_SQUARES_BF16, KernelLaunch.rmsnorm(x.rows(), x.cols()), a -> a.pointer(x.data())
-                .pointer(out.data()).int32(x.rows()).int32(x.cols()));
+        KernelOps.sumOfSquares(this, x, out);
     }
 
     @Override
@@ -431,9 +435,7 @@ public final class CudaBackend implements ComputeBackend {
             throw new IllegalArgumentException("rmsnormFromSumOfSquares shapes: x " + x + ", sums " + sumOfSquares
                     + ", width " + width + ", weight " + weight + ", out " + out);
         }
-        launch(YalisKernels.RMSNORM_FROM_SUM_OF_SQUARES_BF16, KernelLaunch.rmsnorm(x.rows(), cols),
-                a -> a.pointer(x.data()).pointer(sumOfSquares.data()).pointer(weight.data()).pointer(out.data())
-                        .int32(x.rows()).int32(cols).int32(width).float32(eps));
+        KernelOps.rmsnormFromSumOfSquares(this, x, sumOfSquares, width, weight, eps, out);
     }
 
     /** {@code y = x·Wᵀ} in cuBLAS: bf16 x and W, f32 accumulation, bf16 or f32 out as the out tensor is. */
@@ -475,10 +477,7 @@ public final class CudaBackend implements ComputeBackend {
                     + positions + ", cos " + cos + ", sin " + sin);
         }
         indices.check(positions, x.rows(), cos.rows(), "position");
-        launch(YalisKernels.ROPE_QK_BF16, KernelLaunch.perRow(x.rows()), a -> a.pointer(x.data())
-                .int32(x.cols() / headDim).int64(x.cols()).pointer(MemorySegment.NULL).int32(0).int64(0)
-                .int32(x.rows()).int32(headDim).pointer(positions.data()).pointer(cos.data()).pointer(sin.data())
-                .int32(cos.rows()));
+        KernelOps.rope(this, x, headDim, positions, cos, sin);
     }
 
     @Override
@@ -489,9 +488,7 @@ public final class CudaBackend implements ComputeBackend {
         requireBf16Device(out, "out");
         requireSameShape(gate, up);
         requireSameShape(gate, out);
-        long n = gate.elementCount();
-        launch(YalisKernels.SILU_MUL_BF16, KernelLaunch.elementwise(n), a -> a.pointer(gate.data()).pointer(up.data())
-                .pointer(out.data()).int64(n));
+        KernelOps.siluMul(this, gate, up, out);
     }
 
     @Override
@@ -500,9 +497,7 @@ public final class CudaBackend implements ComputeBackend {
         requireBf16Device(accumulator, "accumulator");
         requireBf16Device(addend, "addend");
         requireSameShape(accumulator, addend);
-        long n = accumulator.elementCount();
-        launch(YalisKernels.ADD_BF16, KernelLaunch.elementwise(n), a -> a.pointer(accumulator.data())
-                .pointer(addend.data()).int64(n));
+        KernelOps.add(this, accumulator, addend);
     }
 
     @Override
@@ -516,14 +511,14 @@ public final class CudaBackend implements ComputeBackend {
             throw new IllegalArgumentException("gatherRows shapes: x " + x + ", indices " + rowIndices + ", out " + out);
         }
         indices.check(rowIndices, out.rows(), x.rows(), "row");
-        launch(YalisKernels.GATHER_ROWS, KernelLaunch.perRow(out.rows()), a -> a.pointer(x.data())
-                .pointer(rowIndices.data()).pointer(out.data()).int32(out.rows()).int64(x.rowBytes()).int32(x.rows()));
+        KernelOps.gatherRows(this, x, rowIndices, out);
     }
 
     /**
      * Queues one of our kernels on this backend's stream: {@code arguments} adds the kernel's parameters
      * in its C order (KERNELS.md). For attention backends and tests.
      */
+    @Override
     public void launch(String kernel, KernelLaunch config, Consumer<KernelArguments> arguments) {
         makeCurrent();
         KernelArguments values = kernels.arguments();
@@ -564,6 +559,7 @@ public final class CudaBackend implements ComputeBackend {
     // ---- checks ----------------------------------------------------------------------------------
 
     /** Whether {@code tensor} is device memory of this backend (its segment carries this backend's scope). */
+    @Override
     public boolean owns(Tensor tensor) {
         return tensor.data().scope().equals(tensorScope.scope());
     }

@@ -8,11 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -20,8 +18,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.yalis.engine.cpu.Numerics;
 import org.yalis.engine.tensor.DType;
 import org.yalis.engine.tensor.Tensor;
-import org.yalis.nativelib.KernelLaunch;
-import org.yalis.nativelib.sim.KernelSimulator;
+import org.yalis.engine.testing.SimulatedKernelDevice;
 
 /**
  * Weights reach the device as bf16 through {@link WeightUpload}: every row of a column slice exactly
@@ -68,39 +65,34 @@ class WeightUploadTest {
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"F32", "F16", "BF16"})
     void aChunkedColumnSliceArrivesAsBf16BitForBit(DType type) {
-        if (!KernelSimulator.replaying() && KernelSimulator.runner().isEmpty()) {
-            System.err.println("SKIPPED: " + KernelSimulator.unavailableReason());
-            Assumptions.abort(KernelSimulator.unavailableReason());
-        }
         int rows = 37;
         int cols = 50;
         int firstColumn = 5;
         int columns = 41;   // odd: the kernels' unaligned paths
         float[] values = values(new Random(type.ordinal()), rows * cols);
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofConfined(); SimulatedKernelDevice device = SimulatedKernelDevice.create()) {
             Tensor source = hostTensor(arena, type, rows, cols, values);
-            KernelSimulator sim = new KernelSimulator();
-            KernelSimulator.Buffer destination = sim.poisoned(rows * columns * 2);
+            Tensor destination = device.allocateScratch(DType.BF16, rows, columns);
             byte[] copied = new byte[rows * columns * 2];
-            List<String> kernels = new ArrayList<>();
             long chunkBytes = 3L * columns * type.byteSize() + 1;   // three rows per chunk: 13 chunks
+            int[] chunks = {0};
             WeightUpload.upload(source, firstColumn, columns, chunkBytes, bytes -> arena.allocate(bytes, 64),
                     (staged, stagedType, elements, offset) -> {
                         assertEquals(type, stagedType);
                         assertEquals(elements * type.byteSize(), staged.byteSize());
-                        if (stagedType == DType.BF16) {   // a plain copy on the device
+                        chunks[0]++;
+                        if (stagedType == DType.BF16) {   // a plain copy to the device
                             MemorySegment.copy(staged, 0, MemorySegment.ofArray(copied), offset, staged.byteSize());
-                        } else {
-                            String kernel = WeightUpload.castKernel(stagedType);
-                            kernels.add(kernel);
-                            sim.launch(kernel, KernelLaunch.elementwise(elements), sim.buffer(staged.toArray(
-                                    ValueLayout.JAVA_BYTE)), destination.at(offset), elements);
+                        } else {                          // the backend's launch, on the simulated device
+                            Tensor scratch = device.upload(stagedType, 1, (int) elements,
+                                    staged.toArray(ValueLayout.JAVA_BYTE));
+                            KernelOps.castToBf16(device, stagedType, scratch.data(),
+                                    MemorySegment.ofAddress(destination.data().address() + offset), elements);
                         }
                     });
-            sim.run();
             short[] arrived = new short[rows * columns];
             MemorySegment.copy(type == DType.BF16 ? MemorySegment.ofArray(copied)
-                    : MemorySegment.ofArray(destination.bytes()), SHORT, 0, arrived, 0, arrived.length);
+                    : MemorySegment.ofArray(device.bytes(destination)), SHORT, 0, arrived, 0, arrived.length);
             short[] expected = new short[rows * columns];
             for (int r = 0; r < rows; r++) {
                 for (int c = 0; c < columns; c++) {
@@ -108,7 +100,8 @@ class WeightUploadTest {
                 }
             }
             assertArrayEquals(expected, arrived, type + " slice, chunk by chunk");
-            assertEquals(type == DType.BF16 ? 0 : 13, kernels.size());
+            assertEquals(13, chunks[0]);
+            assertEquals(type == DType.BF16 ? 0 : 13, device.launches());
         }
     }
 
