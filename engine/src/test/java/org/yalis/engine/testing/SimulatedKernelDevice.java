@@ -20,7 +20,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 
 import org.yalis.bindings.cuda.KernelArguments;
-import org.yalis.engine.cuda.KernelDevice;
 import org.yalis.engine.tensor.DType;
 import org.yalis.engine.tensor.Tensor;
 import org.yalis.nativelib.KernelLaunch;
@@ -39,7 +38,7 @@ import org.yalis.nativelib.sim.KernelSimulator;
  * <p>Launches are queued and run together when results are read ({@link #bytes}) or indices copied in.
  * New and scratch buffers start as 0xFF bytes (NaN in every float type), so unwritten output shows.
  */
-public final class SimulatedKernelDevice implements KernelDevice, AutoCloseable {
+public final class SimulatedKernelDevice implements TestDevice {
     /** Fake device addresses start here, 256-byte aligned like cudaMalloc's. */
     private static final long FIRST_ADDRESS = 0x10_0000_0000L;
     private static final Pattern SIGNATURE = Pattern.compile("`void (yalis_\\w+)\\(([^)]*)\\)`");
@@ -86,7 +85,12 @@ public final class SimulatedKernelDevice implements KernelDevice, AutoCloseable 
         return allocate(dtype, rows, cols, null);
     }
 
-    /** A device tensor holding {@code bytes} (the dtype's bit patterns, little-endian). */
+    @Override
+    public String name() {
+        return "simulator";
+    }
+
+    @Override
     public Tensor upload(DType dtype, int rows, int cols, byte[] bytes) {
         if (bytes.length != (long) rows * cols * dtype.byteSize()) {
             throw new IllegalArgumentException(bytes.length + " bytes for " + rows + "x" + cols + " " + dtype);
@@ -94,23 +98,8 @@ public final class SimulatedKernelDevice implements KernelDevice, AutoCloseable 
         return allocate(dtype, rows, cols, bytes);
     }
 
-    public Tensor uploadBf16(short[] bits, int rows, int cols) {
-        ByteBuffer buffer = little(bits.length * 2);
-        buffer.asShortBuffer().put(bits);
-        return upload(DType.BF16, rows, cols, buffer.array());
-    }
 
-    public Tensor uploadF32(float[] values, int rows, int cols) {
-        ByteBuffer buffer = little(values.length * 4);
-        buffer.asFloatBuffer().put(values);
-        return upload(DType.F32, rows, cols, buffer.array());
-    }
 
-    public Tensor uploadI32(int[] values, int rows, int cols) {
-        ByteBuffer buffer = little(values.length * 4);
-        buffer.asIntBuffer().put(values);
-        return upload(DType.I32, rows, cols, buffer.array());
-    }
 
     private Tensor allocate(DType dtype, int rows, int cols, byte[] contents) {
         long bytes = Math.max(1, (long) rows * cols * dtype.byteSize());
@@ -144,7 +133,7 @@ public final class SimulatedKernelDevice implements KernelDevice, AutoCloseable 
         allocation.buffer = simulator.buffer(contents);
     }
 
-    /** The tensor's bytes after every launch queued so far. */
+    @Override
     public byte[] bytes(Tensor tensor) {
         Allocation allocation = allocationAt(tensor.data().address());
         int offset = Math.toIntExact(tensor.data().address() - allocation.address);
@@ -154,23 +143,8 @@ public final class SimulatedKernelDevice implements KernelDevice, AutoCloseable 
         return out;
     }
 
-    public short[] shorts(Tensor tensor) {
-        short[] out = new short[Math.toIntExact(tensor.byteSize() / 2)];
-        ByteBuffer.wrap(bytes(tensor)).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(out);
-        return out;
-    }
 
-    public float[] floats(Tensor tensor) {
-        float[] out = new float[Math.toIntExact(tensor.byteSize() / 4)];
-        ByteBuffer.wrap(bytes(tensor)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
-        return out;
-    }
 
-    public int[] ints(Tensor tensor) {
-        int[] out = new int[Math.toIntExact(tensor.byteSize() / 4)];
-        ByteBuffer.wrap(bytes(tensor)).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(out);
-        return out;
-    }
 
     private byte[] currentBytes(Allocation allocation) {
         if (queued) {
@@ -267,7 +241,7 @@ public final class SimulatedKernelDevice implements KernelDevice, AutoCloseable 
         return scope.scope().isAlive();
     }
 
-    /** Allocations not released (scratch and uploads). */
+    @Override
     public int liveAllocations() {
         return allocations.size();
     }
@@ -306,9 +280,6 @@ public final class SimulatedKernelDevice implements KernelDevice, AutoCloseable 
         throw new IllegalStateException("KERNELS.md: cannot read the C type of " + kernel + "'s '" + parameter + "'");
     }
 
-    private static ByteBuffer little(int bytes) {
-        return ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
-    }
 
     /** An arena that remembers every value a {@link KernelArguments} writes, in order. */
     private static final class RecordingArena implements Arena {
