@@ -34,7 +34,7 @@ def load_safetensors(path, device):
     """Every tensor of a safetensors file on `device` as bf16 (the safetensors package if present)."""
     try:
         from safetensors.torch import load_file
-        tensors = load_file(path, device="cpu")
+        tensors = load_file(path, device=device)
     except ImportError:
         with open(path, "rb") as f:
             header_length = struct.unpack("<Q", f.read(8))[0]
@@ -170,7 +170,9 @@ def timed(fn):
 def generate(model, prompts, new_tokens):
     """Greedy: prefill the prompts, then new_tokens - 1 decode steps; returns (prefill ms, decode ms, ids)."""
     prompt_len = prompts.shape[1]
-    with torch.inference_mode():
+    # no_grad rather than inference_mode: the caches are ordinary tensors updated in place, which
+    # torch.compile handles under no_grad.
+    with torch.no_grad():
         prefill_ms, logits = timed(lambda: model.forward(prompts, 0))
         token = logits.argmax(-1, keepdim=True)
 
