@@ -24,6 +24,7 @@
 #include "gather_rows.cu"
 #include "kv_cache_write.cu"
 #include "rmsnorm.cu"
+#include "rmsnorm_split.cu"
 #include "rope.cu"
 #include "sampling.cu"
 #include "silu_mul.cu"
@@ -113,11 +114,13 @@ const std::map<std::string, Kernel>& kernels() {
         KERNEL(yalis_paged_attention_decode_reduce_bf16),
         KERNEL(yalis_paged_attention_prefill_bf16),
         KERNEL(yalis_rmsnorm_bf16),
+        KERNEL(yalis_rmsnorm_from_sum_of_squares_bf16),
         KERNEL(yalis_rope_qk_bf16),
         KERNEL(yalis_row_max_sumexp_f32),
         KERNEL(yalis_silu_mul_bf16),
         KERNEL(yalis_silu_mul_fused_bf16),
         KERNEL(yalis_softmax_f32),
+        KERNEL(yalis_sum_of_squares_bf16),
     };
     return table;
 }

@@ -22,6 +22,7 @@ import org.yalis.engine.comm.CommStats;
 import org.yalis.engine.comm.Communicator;
 import org.yalis.engine.comm.DeviceStreamSource;
 import org.yalis.engine.cpu.CpuBackend;
+import org.yalis.engine.cuda.CudaBackend;
 import org.yalis.engine.kv.BlockTable;
 import org.yalis.engine.metrics.PhaseBreakdown;
 import org.yalis.engine.metrics.ProfiledModules;
@@ -119,7 +120,20 @@ final class EngineRank implements AutoCloseable {
                 // Device collectives queue on the backend's stream; the groups split below inherit it.
                 world.useDeviceStream(source.deviceStream());
             }
-            Profiler profiler = options.profile() ? new Profiler(backend::synchronize) : null;
+            // The KV cache is kept in the activation dtype: f32 on the CPU, bf16 on a GPU.
+            DType kvDType = backend.activationDType();
+            // A backend/attention mismatch is refused before minutes of weight loading, not after (only the
+            // device, head width, KV dtype and block size decide; the pool's size comes later).
+            AttentionBackends.select(options.attention(), backend.name(), new AttentionSpec(config.layers(),
+                    config.heads(), config.kvHeads(), config.headDim(), 1f, options.kvBlockSize(), 0, kvDType));
+            if (backend.name().equals("cuda") && grid.size() > 1
+                    && (options.collectivePrefill().equals("local") || options.collectiveDecode().equals("local"))) {
+                // In-process ranks exchange host memory directly; they would read device memory as host memory.
+                throw new YalisException("tensor parallelism on --device cuda all-reduces device buffers, which the "
+                        + "local collective cannot; use --collective nccl (or mpi, staged through host memory) "
+                        + "under mpirun");
+            }
+            Profiler profiler = options.profile() ? new Profiler(backend.stepClock()) : null;
             Checkpoint checkpoint = Checkpoint.open(folder.path(), arena);
             List<Communicator> groups = new ArrayList<>(List.of(world));
             ShardingPlan plan = new SingleRankPlan();
@@ -138,11 +152,12 @@ final class EngineRank implements AutoCloseable {
             LlamaModel model = LlamaModel.load(config, checkpoint, backend, plan, maxSequenceLength,
                     options.maxStepTokens(), options.maxBatch(), progress);
             LocalShape shape = model.shape();
-            int blocks = kvBlocks(options, shape, config.layers(), maxSequenceLength);
+            int blocks = kvBlocks(options, shape, config.layers(), maxSequenceLength, kvDType,
+                    backend.freeDeviceMemoryBytes().orElseGet(EngineRank::availableMemoryBytes));
             // Ranks schedule in lockstep, so they must agree on the pool: the smallest one wins.
             blocks = (int) Arrays.stream(world.allGatherLong(blocks)).min().orElseThrow();
             AttentionSpec spec = new AttentionSpec(config.layers(), shape.heads(), shape.kvHeads(), shape.headDim(),
-                    (float) (1.0 / Math.sqrt(shape.headDim())), options.kvBlockSize(), blocks, DType.F32);
+                    (float) (1.0 / Math.sqrt(shape.headDim())), options.kvBlockSize(), blocks, kvDType);
             AttentionBackend attentionBackend = AttentionBackends.select(options.attention(), backend.name(), spec);
             attention = attentionBackend.create(spec, backend);
             if (profiler != null) {
@@ -186,14 +201,19 @@ final class EngineRank implements AutoCloseable {
     private static ComputeBackend createBackend(EngineOptions options, int threads) {
         return switch (options.device()) {
             case "cpu" -> new CpuBackend(threads, options.weights());
-            default -> throw new YalisException("unknown --device '" + options.device() + "'; available: cpu");
+            case "cuda" -> CudaBackend.open(CudaBackend.deviceForThisProcess());
+            default -> throw new YalisException("unknown --device '" + options.device() + "'; available: cpu, cuda");
         };
     }
 
-    /** Pool size: as asked, or enough for a full batch of the longest sequences within a share of free memory. */
-    private static int kvBlocks(EngineOptions options, LocalShape shape, int layers, int maxSequenceLength) {
+    /**
+     * Pool size: as asked, or enough for a full batch of the longest sequences within a share of the
+     * memory still available after the weights (the backend's device memory, else the host's).
+     */
+    private static int kvBlocks(EngineOptions options, LocalShape shape, int layers, int maxSequenceLength,
+                                DType kvDType, long availableBytes) {
         long bytesPerBlock = AttentionSpec.bytesPerBlock(layers, shape.kvHeads(), shape.headDim(),
-                options.kvBlockSize(), DType.F32);
+                options.kvBlockSize(), kvDType);
         if (options.kvCacheBytes() > 0) {
             long blocks = options.kvCacheBytes() / bytesPerBlock;
             if (blocks == 0) {
@@ -205,7 +225,7 @@ final class EngineRank implements AutoCloseable {
         }
         long perSequence = (maxSequenceLength + options.kvBlockSize() - 1) / options.kvBlockSize();
         long wanted = perSequence * options.maxBatch();
-        long affordable = (long) (availableMemoryBytes() * DEFAULT_KV_SHARE) / bytesPerBlock;
+        long affordable = (long) (availableBytes * DEFAULT_KV_SHARE) / bytesPerBlock;
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, Math.min(wanted, affordable)));
     }
 

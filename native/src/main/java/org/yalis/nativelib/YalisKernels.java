@@ -34,18 +34,20 @@ public final class YalisKernels {
     public static final String PAGED_ATTENTION_DECODE_REDUCE_BF16 = "yalis_paged_attention_decode_reduce_bf16";
     public static final String PAGED_ATTENTION_PREFILL_BF16 = "yalis_paged_attention_prefill_bf16";
     public static final String RMSNORM_BF16 = "yalis_rmsnorm_bf16";
+    public static final String RMSNORM_FROM_SUM_OF_SQUARES_BF16 = "yalis_rmsnorm_from_sum_of_squares_bf16";
     public static final String ROPE_QK_BF16 = "yalis_rope_qk_bf16";
     public static final String ROW_MAX_SUMEXP_F32 = "yalis_row_max_sumexp_f32";
     public static final String SILU_MUL_BF16 = "yalis_silu_mul_bf16";
     public static final String SILU_MUL_FUSED_BF16 = "yalis_silu_mul_fused_bf16";
     public static final String SOFTMAX_F32 = "yalis_softmax_f32";
+    public static final String SUM_OF_SQUARES_BF16 = "yalis_sum_of_squares_bf16";
 
     /** Every kernel name above, sorted. */
     public static final List<String> ALL = List.of(ADD_BF16, ADD_RMSNORM_BF16, ARGMAX_BF16, ARGMAX_F32,
             CAST_BF16_TO_F32, CAST_F16_TO_BF16, CAST_F32_TO_BF16, COUNT_ABOVE_F32, EMBEDDING_BF16, GATHER_ROWS,
             KV_CACHE_WRITE_BF16, PAGED_ATTENTION_DECODE_BF16, PAGED_ATTENTION_DECODE_REDUCE_BF16,
-            PAGED_ATTENTION_PREFILL_BF16, RMSNORM_BF16, ROPE_QK_BF16, ROW_MAX_SUMEXP_F32, SILU_MUL_BF16,
-            SILU_MUL_FUSED_BF16, SOFTMAX_F32);
+            PAGED_ATTENTION_PREFILL_BF16, RMSNORM_BF16, RMSNORM_FROM_SUM_OF_SQUARES_BF16, ROPE_QK_BF16,
+            ROW_MAX_SUMEXP_F32, SILU_MUL_BF16, SILU_MUL_FUSED_BF16, SOFTMAX_F32, SUM_OF_SQUARES_BF16);
 
     private YalisKernels() {
     }

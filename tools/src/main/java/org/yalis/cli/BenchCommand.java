@@ -28,6 +28,8 @@ import org.yalis.engine.comm.LaunchEnvironment;
 import org.yalis.engine.bench.BenchRun;
 import org.yalis.engine.bench.Benchmark;
 import org.yalis.engine.cpu.WeightPlacement;
+import org.yalis.engine.cuda.CudaBackend;
+import org.yalis.engine.cuda.DevicePeaks;
 import org.yalis.engine.metrics.Category;
 import org.yalis.engine.metrics.ComputePeak;
 import org.yalis.engine.metrics.MemoryBandwidth;
@@ -44,6 +46,10 @@ import org.yalis.engine.synth.SyntheticModels;
 final class BenchCommand implements Callable<Integer> {
     /** Exit code when the run is slower than the baseline allows. */
     static final int EXIT_REGRESSION = 3;
+    /** The GPU copy of --membw: large enough to dwarf the L2 (50-60 MB on Hopper) many times over. */
+    private static final long GPU_COPY_BYTES = 1L << 30;
+    /** The GPU GEMM of --membw, M = N = K: about 1.4 ms on an H100, long past launch overheads. */
+    private static final int GPU_GEMM_SIZE = 8192;
 
     @Spec
     CommandSpec spec;
@@ -75,10 +81,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--tp-dims", paramLabel = "R,C", split = ",", description = "2D tensor parallelism, R x C grid.")
     int[] tensorParallelDims;
 
-    @Option(names = "--device", paramLabel = "NAME", defaultValue = "cpu", description = "Compute backend.")
+    @Option(names = "--device", paramLabel = "NAME", defaultValue = "cpu", description = "Compute backend: cpu or cuda.")
     String device;
 
-    @Option(names = "--attention", paramLabel = "NAME", defaultValue = "cpu", description = "Attention backend.")
+    @Option(names = "--attention", paramLabel = "NAME", description = "Attention backend (default: named like --device).")
     String attention;
 
     @Option(names = "--collective", paramLabel = "NAME", defaultValue = "local",
@@ -91,8 +97,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--weights", paramLabel = "copy|mmap", defaultValue = "copy", description = "Weight placement.")
     String weights;
 
-    @Option(names = "--membw", description = "Measure this machine's memory bandwidth and FMA rate; with --model, "
-            + "they are measured anyway for the rooflines.")
+    @Option(names = "--membw", description = "Measure this machine's memory bandwidth and FMA rate (with --device cuda: "
+            + "the GPU's device-to-device copy rate, bytes read plus written, and bf16 GEMM rate, timed with CUDA events); "
+            + "with --model, they are measured anyway for the rooflines.")
     boolean memoryBandwidthOnly;
 
     @Option(names = "--membw-gbps", paramLabel = "GB/S", description = "Use this read bandwidth instead of measuring it.")
@@ -111,11 +118,19 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as one JSON object on stdout.")
     boolean json;
 
+    @Option(names = "--profile", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Time every step by category (default). --no-profile measures throughput only: on a GPU the "
+                    + "profiler's events cost host time in launch-bound decode steps.")
+    boolean profile;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         int threadCount = threads == null ? LaunchEnvironment.threadsPerProcess(Runtime.getRuntime().availableProcessors()) : threads;
+        if (attention == null) {
+            attention = device;
+        }
         if (modelArgument == null) {
             if (!memoryBandwidthOnly) {
                 throw new YalisException("give --model DIR|synth:PRESET, or --membw to measure the machine only");
@@ -138,7 +153,7 @@ final class BenchCommand implements Callable<Integer> {
                 .tensorParallel(grid[0], grid[1]).maxBatch(Math.max(batch, 1))
                 .maxSequenceLength(Math.min(promptLength + decodeLength, folder.config().maxPositions()))
                 .maxStepTokens(Math.max(512, Math.min(batch * promptLength, 4096)))
-                .profile(true).build();
+                .profile(profile).build();
         LoadProgress loading = LoadProgress.forStderr(err);
         Map<String, Object> result;
         try (Engine engine = Engine.load(folder, options, loading)) {
@@ -194,6 +209,9 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private Map<String, Object> machine(int threadCount, Engine engine) {
+        if (device.equals("cuda")) {
+            return gpuMachine(engine);
+        }
         Map<String, Object> machine = new LinkedHashMap<>();
         machine.put("threads", threadCount);
         if (memoryBandwidthGbps != null) {
@@ -205,6 +223,34 @@ final class BenchCommand implements Callable<Integer> {
             machine.put("membw_triad_gbps", round(bandwidth.triadGigabytesPerSecond()));
         }
         machine.put("fma_gflops", round(ComputePeak.measureGigaflops(threadCount)));
+        return machine;
+    }
+
+    /**
+     * The GPU's two ceilings ({@link DevicePeaks}), on the engine's backend when there is one: the
+     * device-to-device copy rate counting bytes read plus written stands for the bandwidth decode
+     * streams weights at, the bf16 GEMM rate for prefill's arithmetic.
+     */
+    private Map<String, Object> gpuMachine(Engine engine) {
+        Map<String, Object> machine = new LinkedHashMap<>();
+        CudaBackend backend = engine != null ? (CudaBackend) engine.backend()
+                : CudaBackend.open(CudaBackend.deviceForThisProcess());
+        try {
+            DevicePeaks peaks = DevicePeaks.measure(backend, GPU_COPY_BYTES, GPU_GEMM_SIZE, 10);
+            machine.put("device", "cuda");
+            machine.put("gpu", backend.deviceOrdinal());
+            machine.put("membw_copy_bytes", peaks.copyBytes());
+            machine.put("membw_copy_gbps", round(peaks.copyGigabytesPerSecond()));
+            machine.put("membw_read_gbps", memoryBandwidthGbps != null ? memoryBandwidthGbps
+                    : round(peaks.copyGigabytesPerSecond()));
+            machine.put("gemm_size", peaks.gemmSize());
+            machine.put("gemm_bf16_tflops", round(peaks.gemmTeraflops()));
+            machine.put("fma_gflops", round(peaks.gemmTeraflops() * 1000));
+        } finally {
+            if (engine == null) {
+                backend.close();
+            }
+        }
         return machine;
     }
 
@@ -225,6 +271,7 @@ final class BenchCommand implements Callable<Integer> {
         result.put("decode_len", decodeLength);
         result.put("repeat", repeat);
         result.put("warmup", warmup);
+        result.put("profiled", profile);
 
         Map<String, Object> medians = new LinkedHashMap<>();
         Map<String, Object> spread = new LinkedHashMap<>();
@@ -264,8 +311,11 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, Object> roofline = new LinkedHashMap<>(machine);
         long weightBytes = engine.streamedWeightBytes();
         double idealDecodeStepMs = weightBytes / (readBandwidth * 1e9) * 1e3;
-        double measuredDecodeStepMs = typical.decode().steps() == 0 ? 0
-                : typical.decode().stepMillis() / typical.decode().steps();
+        // Without profiling there are no step timings: every decode step carries one token per sequence.
+        double decodeTokensPerSecond = ((Number) medians.get("decode_tokens_per_s")).doubleValue();
+        double measuredDecodeStepMs = typical.decode().steps() > 0
+                ? typical.decode().stepMillis() / typical.decode().steps()
+                : decodeTokensPerSecond > 0 ? batch * 1000.0 / decodeTokensPerSecond : 0;
         double decodeCeiling = batch * 1000.0 / idealDecodeStepMs;
         double prefillCeiling = gigaflops * 1e9 / (2.0 * engine.multiplyAddsPerToken());
         roofline.put("weight_bytes_per_step", weightBytes);

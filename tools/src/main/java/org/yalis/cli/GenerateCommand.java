@@ -82,11 +82,12 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--ignore-eos", description = "Keep generating past end-of-sequence tokens.")
     boolean ignoreEos;
 
-    @Option(names = "--device", paramLabel = "NAME", defaultValue = "cpu", description = "Compute backend: cpu.")
+    @Option(names = "--device", paramLabel = "NAME", defaultValue = "cpu",
+            description = "Compute backend: cpu, or cuda (one GPU per rank: the local rank's). Default: ${DEFAULT-VALUE}.")
     String device;
 
-    @Option(names = "--attention", paramLabel = "NAME", defaultValue = "cpu",
-            description = "Attention backend (see 'yalis info'). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--attention", paramLabel = "NAME",
+            description = "Attention backend (see 'yalis info'). Default: the one named like --device.")
     String attention;
 
     @Option(names = "--tp", paramLabel = "N",
@@ -158,7 +159,7 @@ final class GenerateCommand implements Callable<Integer> {
             }
             EngineOptions options = EngineOptions.builder(model).device(device)
                     .threads(threads == null ? LaunchEnvironment.threadsPerProcess(Runtime.getRuntime().availableProcessors()) : threads)
-                    .weights(WeightPlacement.parse(weights)).attention(attention).kvBlockSize(kvBlockSize)
+                    .weights(WeightPlacement.parse(weights)).attention(attention == null ? device : attention).kvBlockSize(kvBlockSize)
                     .kvCacheBytes(kvCacheMemory == null ? 0 : Sizes.parse(kvCacheMemory)).maxBatch(maxBatch)
                     .maxStepTokens(maxStepTokens).maxSequenceLength(Math.min(longest, folder.config().maxPositions()))
                     .tensorParallel(gridRows(), gridColumns()).collective(collective)

@@ -22,6 +22,7 @@ import org.yalis.bindings.cuda.GpuProbe;
 import org.yalis.engine.Sizes;
 import org.yalis.engine.attention.AttentionBackend;
 import org.yalis.engine.attention.AttentionBackends;
+import org.yalis.nativelib.YalisKernels;
 
 /** {@code yalis info}: what this machine and this build offer. */
 @Command(name = "info", mixinStandardHelpOptions = true,
@@ -44,7 +45,9 @@ final class InfoCommand implements Callable<Integer> {
                 FloatVector.SPECIES_PREFERRED.vectorBitSize(), FloatVector.SPECIES_PREFERRED.length());
         out.printf(Locale.ROOT, "memory         %s available%n", memoryAvailable());
         out.printf(Locale.ROOT, "huge pages     %s%n", firstLine(Path.of("/sys/kernel/mm/transparent_hugepage/enabled")));
-        out.println("compute        cpu");
+        out.println("compute        cpu, cuda (--device; cuda needs the GPU below, cuBLAS and this build's kernels: "
+                + (YalisKernels.fatbin().isPresent() ? YalisKernels.manifest().size() + " in the jar" : "none, built without nvcc")
+                + ")");
         out.println("attention backends:");
         for (AttentionBackend backend : AttentionBackends.available()) {
             out.printf(Locale.ROOT, "  %-12s devices %s: %s%n", backend.name(),

@@ -12,8 +12,8 @@ import org.yalis.engine.YalisException;
  * exit non-zero; only {@code YALIS_DEBUG=1} shows stack traces.
  */
 @Command(name = "yalis", mixinStandardHelpOptions = true, version = "yalis 0.1.0",
-        description = "Yalis-J: LLM inference for Llama-family Hugging Face models on CPU (GPU and tensor "
-                + "parallelism to come).",
+        description = "Yalis-J: LLM inference for Llama-family Hugging Face models on CPU cores or NVIDIA GPUs, "
+                + "with tensor parallelism.",
         subcommands = {GenerateCommand.class, BenchCommand.class, CommBenchCommand.class, SynthCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
 public final class Yalis implements Runnable {
     /** Exit code of a run that failed on bad input or a broken model. */

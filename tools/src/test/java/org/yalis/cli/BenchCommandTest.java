@@ -62,6 +62,21 @@ class BenchCommandTest {
     }
 
     @Test
+    void withoutProfilingOnlyTheTimingsAreReported(@TempDir Path temp) throws Exception {
+        Path model = TestModels.writeTinyModel(temp.resolve("tiny"), org.yalis.engine.tensor.DType.F32, 5);
+        Run result = run(bench(model, "--no-profile"));
+        assertEquals(0, result.code(), result.err());
+        JsonNode json = new ObjectMapper().readTree(result.out());
+        assertEquals(false, json.get("profiled").asBoolean());
+        assertEquals(0, json.get("breakdown").get("decode").get("steps").asInt(), "no breakdown without profiling");
+        double tokensPerSecond = json.get("median").get("decode_tokens_per_s").asDouble();
+        assertTrue(tokensPerSecond > 0);
+        // The step time comes from the throughput: batch 2 decodes 2 tokens per step.
+        assertEquals(2 * 1000.0 / tokensPerSecond, json.get("roofline").get("measured_decode_step_ms").asDouble(),
+                0.01 * 2000.0 / tokensPerSecond + 0.001);
+    }
+
+    @Test
     void theBaselineGatePassesOnItselfAndFailsOnAFasterBaseline(@TempDir Path temp) throws Exception {
         Path model = TestModels.writeTinyModel(temp.resolve("tiny"), org.yalis.engine.tensor.DType.F32, 4);
         Path baseline = temp.resolve("baseline.json");

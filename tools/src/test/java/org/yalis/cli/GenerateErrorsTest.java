@@ -22,12 +22,15 @@ import java.util.function.Consumer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import org.yalis.bindings.cuda.CudaAvailability;
+import org.yalis.bindings.cuda.GpuProbe;
 import org.yalis.engine.checkpoint.Checkpoint;
 import org.yalis.engine.model.ModelFolder;
 import org.yalis.engine.tensor.DType;
@@ -416,7 +419,33 @@ class GenerateErrorsTest {
 
     @Test
     void unknownDevice() {
-        assertCleanError(generate(tiny, "--prompt", "hi", "--device", "tpu"), "unknown --device 'tpu'", "available: cpu");
+        assertCleanError(generate(tiny, "--prompt", "hi", "--device", "tpu"), "unknown --device 'tpu'",
+                "available: cpu, cuda");
+    }
+
+    /** On a machine without a usable GPU (the build machines: a CUDA runtime, no driver) --device cuda says why. */
+    @Test
+    void cudaDeviceWithoutAGpuNamesTheCause() {
+        CudaAvailability probe = GpuProbe.probe();
+        if (probe.usable()) {
+            System.err.println("SKIPPED (a GPU is present): this test checks the no-GPU error");
+            Assumptions.abort("a GPU is present");
+        }
+        String line = assertCleanError(generate(tiny, "--prompt", "hi", "--device", "cuda"), "--device cuda: ",
+                probe.reason());
+        if (probe.runtimeLibrary().isPresent() && probe.driverVersion() == 0) {
+            assertEquals("error: --device cuda: no CUDA driver (cudaGetDeviceCount: cudaErrorInsufficientDriver)", line);
+        }
+        assertCleanError(yalis("bench", "--model", tiny.toString(), "--device", "cuda"), "--device cuda: ",
+                probe.reason());
+        assertCleanError(yalis("bench", "--membw", "--device", "cuda"), "--device cuda: ", probe.reason());
+    }
+
+    @Test
+    void cudaAttentionOnTheCpuDeviceListsWhatExists() {
+        assertCleanError(generate(tiny, "--prompt", "hi", "--attention", "cuda"),
+                "attention backend 'cuda' cannot serve this run: it runs on [cuda], not on device 'cpu'",
+                "available: cpu (devices cpu), cuda (devices cuda)");
     }
 
     @Test

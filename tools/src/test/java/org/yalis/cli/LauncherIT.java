@@ -112,7 +112,9 @@ class LauncherIT {
         assertEquals(0, result.exitCode(), result.stderr());
         assertTrue(result.stdout().contains("JDK            25"), result.stdout());
         assertTrue(result.stdout().matches("(?s).*vector width +\\d+ bits.*"), result.stdout());
-        assertTrue(result.stdout().matches("(?s).*attention backends:\\s+cpu .*"), result.stdout());
+        assertTrue(result.stdout().matches("(?s).*attention backends:\\s+cpu .*\\n  cuda +devices cuda: .*"),
+                result.stdout());
+        assertTrue(result.stdout().contains("compute        cpu, cuda"), result.stdout());
         assertTrue(result.stdout().contains("CUDA runtime"), result.stdout());
         assertTrue(result.stdout().contains("MPI flavor"), result.stdout());
         if (Files.isRegularFile(Path.of("/usr/lib/x86_64-linux-gnu/libmpi.so.40"))
@@ -152,6 +154,18 @@ class LauncherIT {
         assertTrue(result.stderrLines().getFirst().startsWith("error: model folder /nonexistent/model does not exist"),
                 result.stderr());
         assertFalse(result.stderr().contains("\tat "), "no stack trace");
+    }
+
+    @Test
+    void cudaWithoutADriverIsOneLineAndExitOne() throws Exception {
+        NativeLibraryLocator locator = NativeLibraryLocator.fromEnvironment();
+        Assumptions.assumeTrue(locator.locate(KnownLibrary.CUDA_RUNTIME).found()
+                && !locator.locate(KnownLibrary.CUDA_DRIVER).found(), "needs a CUDA runtime without a driver");
+        Path model = TestModels.requireStories260K();
+        Result result = run("generate", "--model", model.toString(), "--prompt", "hi", "--device", "cuda");
+        assertEquals(1, result.exitCode(), result.stderr());
+        assertEquals(List.of("error: --device cuda: no CUDA driver (cudaGetDeviceCount: cudaErrorInsufficientDriver)"),
+                result.stderrLines(), result.stderr());
     }
 
     @Test

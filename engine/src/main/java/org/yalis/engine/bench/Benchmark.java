@@ -11,12 +11,13 @@ import org.yalis.engine.Completion;
 import org.yalis.engine.Engine;
 import org.yalis.engine.GenerationListener;
 import org.yalis.engine.Request;
+import org.yalis.engine.metrics.PhaseBreakdown;
 import org.yalis.engine.model.Phase;
 import org.yalis.engine.sample.SamplingParams;
 
 /**
  * Runs the same batch (random prompts of a fixed length, greedy, a fixed number of new tokens)
- * several times on a profiling engine and keeps every run's timings and breakdown.
+ * several times and keeps every run's timings and, on a profiling engine, its breakdown.
  */
 public final class Benchmark {
 
@@ -79,8 +80,13 @@ public final class Benchmark {
                 .mapToDouble(c -> c.metrics().decodeMs() / (c.metrics().generatedTokens() - 1)).average().orElse(0);
         return new BenchRun(stats.prefillMs(), stats.decodeMs(), ttft, tbt, stats.wallMs(), generated,
                 stats.prefillTokensPerSecond(), stats.decodeTokensPerSecond(),
-                stats.wallMs() > 0 ? generated / (stats.wallMs() / 1000) : 0, engine.breakdown(Phase.PREFILL),
-                engine.breakdown(Phase.DECODE));
+                stats.wallMs() > 0 ? generated / (stats.wallMs() / 1000) : 0, breakdown(engine, Phase.PREFILL),
+                breakdown(engine, Phase.DECODE));
+    }
+
+    /** The phase's breakdown, empty when the engine was loaded without profiling (timings only). */
+    private static PhaseBreakdown breakdown(Engine engine, Phase phase) {
+        return engine.options().profile() ? engine.breakdown(phase) : PhaseBreakdown.empty();
     }
 
     /** The median of a metric over runs. */

@@ -1,8 +1,10 @@
 package org.yalis.engine.metrics;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -14,43 +16,54 @@ import org.yalis.engine.model.Phase;
  * a step add up to the step. Each step is one top-level {@link Category#OTHER} scope.
  *
  * <p>Only installed when profiling (the profiled decorators wrap the modules); the default path runs
- * no timer at all. On a device that runs work asynchronously, {@code synchronize} is called at every
- * boundary so the host clock measures finished work.
+ * no timer at all. Time comes from a {@link StepClock}: marks at every boundary, resolved when the
+ * step ends (the host clock after waiting for the device, or a GPU's events on its own timeline).
  */
 public final class Profiler {
-    private final Runnable synchronize;
+    private final StepClock clock;
     private final Deque<Category> open = new ArrayDeque<>();
-    private final Map<Category, Long> stepNanos = new EnumMap<>(Category.class);
+    /** For the step's i-th interval (from mark i to mark i + 1), the category it is charged to. */
+    private final List<Category> intervals = new ArrayList<>();
     private final Map<Long, Long> stepMessages = new TreeMap<>();
     private final Map<Phase, PhaseBreakdown> phases = new EnumMap<>(Phase.class);
     private long stepBytes;
-    private long lastMark;
-    private long stepStart;
     private Phase phase;
 
-    public Profiler(Runnable synchronize) {
-        this.synchronize = synchronize;
+    /** Times steps with {@code clock}: the host's, or a device's events. */
+    public Profiler(StepClock clock) {
+        this.clock = clock;
         reset();
     }
 
+    /** Times steps on the host clock, calling {@code synchronize} at every boundary. */
+    public Profiler(Runnable synchronize) {
+        this(StepClock.host(synchronize));
+    }
+
     public void beginStep(Phase stepPhase) {
-        synchronize.run();
         phase = stepPhase;
-        stepNanos.clear();
         stepMessages.clear();
         stepBytes = 0;
         open.clear();
-        stepStart = System.nanoTime();
-        lastMark = stepStart;
+        intervals.clear();
+        clock.begin();
         open.push(Category.OTHER);
     }
 
     public void endStep(long tokens) {
-        synchronize.run();
-        long now = System.nanoTime();
-        charge(now);
+        mark();
+        long[] times = clock.resolve();
+        if (times.length != intervals.size() + 1) {
+            throw new IllegalStateException("the step clock returned " + times.length + " marks for "
+                    + intervals.size() + " intervals");
+        }
+        Map<Category, Long> stepNanos = new EnumMap<>(Category.class);
+        for (int i = 0; i < intervals.size(); i++) {
+            stepNanos.merge(intervals.get(i), times[i + 1] - times[i], Long::sum);
+        }
         open.clear();
-        phases.merge(phase, PhaseBreakdown.empty().plus(stepNanos, now - stepStart, tokens, stepMessages, stepBytes),
+        phases.merge(phase, PhaseBreakdown.empty().plus(stepNanos, times[times.length - 1] - times[0], tokens,
+                        stepMessages, stepBytes),
                 (total, step) -> total.plus(step.nanos(), step.stepNanos(), step.tokens(), step.collectiveMessages(),
                         step.collectiveBytes()));
     }
@@ -59,8 +72,7 @@ public final class Profiler {
         if (open.isEmpty()) {
             return;   // outside a step (loading, warm-up calls): not profiled
         }
-        synchronize.run();
-        charge(System.nanoTime());
+        mark();
         open.push(category);
     }
 
@@ -68,8 +80,7 @@ public final class Profiler {
         if (open.size() <= 1) {
             return;
         }
-        synchronize.run();
-        charge(System.nanoTime());
+        mark();
         open.pop();
     }
 
@@ -81,9 +92,10 @@ public final class Profiler {
         }
     }
 
-    private void charge(long now) {
-        stepNanos.merge(open.peek(), now - lastMark, Long::sum);
-        lastMark = now;
+    /** Ends the interval of the innermost open category here. */
+    private void mark() {
+        clock.mark();
+        intervals.add(open.peek());
     }
 
     public PhaseBreakdown breakdown(Phase ofPhase) {

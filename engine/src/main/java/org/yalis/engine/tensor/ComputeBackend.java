@@ -1,5 +1,9 @@
 package org.yalis.engine.tensor;
 
+import java.util.OptionalLong;
+
+import org.yalis.engine.metrics.StepClock;
+
 /**
  * A compute backend ("device" in the design): it owns memory and runs the operations a model
  * forward needs. The model calls these in order and never touches memory itself, so the same
@@ -85,6 +89,22 @@ public interface ComputeBackend extends AutoCloseable {
 
     /** Bytes of memory this backend holds now (weights, activations, KV cache). */
     long allocatedBytes();
+
+    /**
+     * Bytes of its own memory this backend could still allocate, for sizing the KV pool: a GPU's free
+     * memory. Empty for a backend that allocates host memory (the host's available memory applies).
+     */
+    default OptionalLong freeDeviceMemoryBytes() {
+        return OptionalLong.empty();
+    }
+
+    /**
+     * The clock profiling reads: by default the host's, after {@link #synchronize} at every boundary;
+     * a GPU backend times on its own timeline with events instead.
+     */
+    default StepClock stepClock() {
+        return StepClock.host(this::synchronize);
+    }
 
     /** Frees every byte this backend allocated. Tensors it handed out are invalid afterwards. */
     @Override

@@ -1,6 +1,9 @@
 package org.yalis.nativelib.reference;
 
-/** References of {@code yalis_rmsnorm_bf16} and {@code yalis_add_rmsnorm_bf16}, in float64. */
+/**
+ * References of {@code yalis_rmsnorm_bf16}, {@code yalis_add_rmsnorm_bf16} and the split-hidden-state pair
+ * {@code yalis_sum_of_squares_bf16} / {@code yalis_rmsnorm_from_sum_of_squares_bf16}, in float64.
+ */
 public final class NormReference {
     private NormReference() {
     }
@@ -21,6 +24,43 @@ public final class NormReference {
                                         double eps) {
         short[] sum = ElementwiseReference.add(residual, x);
         return new AddRmsnorm(sum, normalise(Bf16.toDoubles(sum), Bf16.toDoubles(weight), rows, hidden, eps));
+    }
+
+    /** {@code out[r] = sum of x[r][i]^2} for {@code rows x cols} bf16 x. */
+    public static double[] sumOfSquares(short[] x, int rows, int cols) {
+        if (x.length != rows * cols) {
+            throw new IllegalArgumentException(x.length + " values for " + rows + " x " + cols);
+        }
+        double[] values = Bf16.toDoubles(x);
+        double[] out = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < cols; i++) {
+                out[r] += values[r * cols + i] * values[r * cols + i];
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code out[r] = x[r] / sqrt(sumOfSquares[r] / width + eps) * weight}: this rank's {@code cols} of a
+     * row of {@code width} features, normalised with the whole row's sum of squares.
+     */
+    public static double[] rmsnormFromSumOfSquares(short[] x, float[] sumOfSquares, short[] weight, int rows,
+                                                   int cols, int width, double eps) {
+        if (x.length != rows * cols || weight.length != cols || sumOfSquares.length != rows) {
+            throw new IllegalArgumentException("shapes: " + x.length + " values, " + weight.length + " weights, "
+                    + sumOfSquares.length + " sums for " + rows + " x " + cols);
+        }
+        double[] values = Bf16.toDoubles(x);
+        double[] w = Bf16.toDoubles(weight);
+        double[] out = new double[x.length];
+        for (int r = 0; r < rows; r++) {
+            double scale = 1 / Math.sqrt(sumOfSquares[r] / (double) width + eps);
+            for (int i = 0; i < cols; i++) {
+                out[r * cols + i] = values[r * cols + i] * scale * w[i];
+            }
+        }
+        return out;
     }
 
     private static double[] normalise(double[] x, double[] weight, int rows, int hidden, double eps) {

@@ -2,6 +2,7 @@ package org.yalis.nativelib.sim;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.yalis.nativelib.sim.SimTesting.assertCloseBf16;
+import static org.yalis.nativelib.sim.SimTesting.assertCloseF32;
 import static org.yalis.nativelib.sim.SimTesting.randomBf16;
 import static org.yalis.nativelib.sim.SimTesting.simulator;
 
@@ -157,6 +158,57 @@ class RowKernelsSimTest {
             assertArrayEquals(expected.residual(), res.shorts(), "residual += x, bit-exact");
             assertCloseBf16("yalis_add_rmsnorm_bf16 hidden " + hidden, fusedOut.shorts(), expected.out(),
                     Tolerances.BF16_OUTPUT);
+        }
+    }
+
+    @Test
+    void splitRmsnormPartsMatchTheirReferencesAndTheUnsplitNorm() {
+        for (int cols : new int[] {256, 250}) {  // vector path, scalar path
+            int rows = 3;
+            int width = 4 * cols;  // this rank holds a quarter of the row
+            float eps = 1e-5f;
+            short[] x = randomBf16(random, rows * cols, 2);
+            short[] weight = randomBf16(random, cols, 1);
+            // The other ranks' squares: the whole row's sum is this rank's plus theirs.
+            float[] others = new float[rows];
+            for (int r = 0; r < rows; r++) {
+                others[r] = (float) (3 * cols * 4 * (0.5 + random.nextDouble()));
+            }
+            KernelSimulator sim = simulator();
+            var xBuffer = sim.buffer(x);
+            var w = sim.buffer(weight);
+            var sums = sim.poisoned(rows * 4);
+            KernelLaunch launch = KernelLaunch.rmsnorm(rows, cols);
+            sim.launch(YalisKernels.SUM_OF_SQUARES_BF16, launch, xBuffer, sums, rows, cols);
+            sim.run();
+            float[] partial = sums.floats();
+            assertCloseF32("yalis_sum_of_squares_bf16 cols " + cols, partial,
+                    NormReference.sumOfSquares(x, rows, cols), Tolerances.F32_OUTPUT);
+
+            float[] whole = new float[rows];
+            for (int r = 0; r < rows; r++) {
+                whole[r] = partial[r] + others[r];
+            }
+            var wholeSums = sim.buffer(whole);
+            var out = sim.poisoned(rows * cols * 2);
+            var inPlace = sim.buffer(x);
+            sim.launch(YalisKernels.RMSNORM_FROM_SUM_OF_SQUARES_BF16, launch, xBuffer, wholeSums, w, out, rows, cols,
+                    width, eps);
+            sim.launch(YalisKernels.RMSNORM_FROM_SUM_OF_SQUARES_BF16, new KernelLaunch(rows, 1, 1, 64, 0), inPlace,
+                    wholeSums, w, inPlace, rows, cols, width, eps);
+            // One rank: the pair equals yalis_rmsnorm_bf16 bit for bit (same block size, same partial sums).
+            var oneRankOut = sim.poisoned(rows * cols * 2);
+            var plainOut = sim.poisoned(rows * cols * 2);
+            sim.launch(YalisKernels.RMSNORM_FROM_SUM_OF_SQUARES_BF16, launch, xBuffer, sums, w, oneRankOut, rows,
+                    cols, cols, eps);
+            sim.launch(YalisKernels.RMSNORM_BF16, launch, xBuffer, w, plainOut, rows, cols, eps);
+            sim.run();
+            double[] expected = NormReference.rmsnormFromSumOfSquares(x, whole, weight, rows, cols, width, eps);
+            assertCloseBf16("yalis_rmsnorm_from_sum_of_squares_bf16 cols " + cols, out.shorts(), expected,
+                    Tolerances.BF16_OUTPUT);
+            assertCloseBf16("... in place, 64 threads, cols " + cols, inPlace.shorts(), expected,
+                    Tolerances.BF16_OUTPUT);
+            assertArrayEquals(plainOut.shorts(), oneRankOut.shorts(), "one rank: equal to yalis_rmsnorm_bf16");
         }
     }
 }
