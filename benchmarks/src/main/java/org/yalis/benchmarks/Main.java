@@ -50,9 +50,10 @@ public final class Main {
             }
             parameters.append(parameters.isEmpty() ? "" : " ").append(key).append('=').append(params.getParam(key));
         }
+        double score = result.getPrimaryResult().getScore();
         return new RooflineTable.Row(benchmark.substring(benchmark.lastIndexOf('.') + 1), parameters.toString(),
-                secondsPerCall(params.getMode(), params.getTimeUnit(), result.getPrimaryResult().getScore()),
-                Workloads.of(benchmark, params::getParam));
+                secondsPerCall(params.getMode(), params.getTimeUnit(), score),
+                result.getPrimaryResult().getScoreError() / score, Workloads.of(benchmark, params::getParam));
     }
 
     /** JMH scores time per call in every mode but throughput, which is calls per time unit. */

@@ -59,7 +59,7 @@ class WorkTest {
     void jmhScoresBecomeSecondsPerCall() {
         assertEquals(250e-6, Main.secondsPerCall(Mode.AverageTime, TimeUnit.MICROSECONDS, 250), 1e-15);
         assertEquals(1e-3 / 4, Main.secondsPerCall(Mode.Throughput, TimeUnit.MILLISECONDS, 4), 1e-15);
-        RooflineTable.Row row = new RooflineTable.Row("matmul", "", 1e-3, new Work(2_000_000, 6_000_000));
+        RooflineTable.Row row = new RooflineTable.Row("matmul", "", 1e-3, 0.05, new Work(2_000_000, 6_000_000));
         assertEquals(2.0, row.gigabytesPerSecond(), 1e-12);
         assertEquals(6.0, row.gigaflops(), 1e-12);
     }
