@@ -84,8 +84,10 @@ public record LineChart(String id, String title, Axis x, Axis y, List<Series> se
                 path.append(path.isEmpty() ? "" : " ").append(MarkupWriter.coordinate(xScale.toPixel(p.x())))
                         .append(',').append(MarkupWriter.coordinate(yScale.toPixel(p.y())));
             }
-            svg.leaf("polyline", "class", "line", "data-series", s.name(), "points", path.toString(), "fill", "none",
-                    "stroke", color, "stroke-width", 1.5, "stroke-dasharray", Palette.dashes(i));
+            if (!s.points().isEmpty()) {
+                svg.leaf("polyline", "class", "line", "data-series", s.name(), "points", path.toString(),
+                        "fill", "none", "stroke", color, "stroke-width", 1.5, "stroke-dasharray", Palette.dashes(i));
+            }
             for (Point p : s.points()) {
                 svg.open("circle", "class", "point", "data-series", s.name(), "data-x", MarkupWriter.exact(p.x()),
                         "data-y", MarkupWriter.exact(p.y()), "cx", xScale.toPixel(p.x()), "cy", yScale.toPixel(p.y()),
