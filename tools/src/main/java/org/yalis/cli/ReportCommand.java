@@ -1,0 +1,61 @@
+package org.yalis.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import org.yalis.engine.YalisException;
+import org.yalis.report.BenchmarkResults;
+import org.yalis.report.ReportPage;
+
+/** {@code yalis report}: draws bench and comm-bench JSON results into one self-contained HTML page. */
+@Command(name = "report", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Write one self-contained HTML page of charts from 'bench --json' and 'comm-bench --json' "
+                + "result files: time breakdowns, collective latency and bandwidth, strong scaling.")
+final class ReportCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "RESULTS", arity = "1..*",
+            description = "JSON files from 'yalis bench --json' or 'yalis comm-bench --json', one object or JSON "
+                    + "lines each, in any mix.")
+    List<Path> resultFiles;
+
+    @Option(names = "--out", paramLabel = "FILE", required = true, description = "The HTML file to write.")
+    Path out;
+
+    @Option(names = "--title", paramLabel = "TEXT", defaultValue = "Yalis-J benchmark report",
+            description = "The page's title (default: ${DEFAULT-VALUE}).")
+    String title;
+
+    @Override
+    public Integer call() {
+        BenchmarkResults results = BenchmarkResults.read(resultFiles);
+        String html = ReportPage.render(results, title);
+        try {
+            Path parent = out.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            Files.writeString(out, html, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new YalisException("cannot write " + out + ": " + e.getMessage());
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        err.printf("report: %d bench results, %d comm-bench measurements -> %s%n", results.bench().size(),
+                results.collectives().size(), out);
+        err.flush();
+        return 0;
+    }
+}
