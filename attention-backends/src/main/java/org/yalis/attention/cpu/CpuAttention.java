@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import org.yalis.engine.attention.Attention;
@@ -138,12 +139,7 @@ final class CpuAttention implements Attention {
             scores[j] = score;
             max = Math.max(max, score);
         }
-        float sum = 0;
-        for (int j = 0; j <= position; j++) {
-            float weight = (float) Math.exp(scores[j] - max);
-            scores[j] = weight;
-            sum += weight;
-        }
+        float sum = softmaxNumerators(scores, position + 1, max);
         long output = ((long) row * out.cols() + (long) head * headDim) * Float.BYTES;
         MemorySegment o = out.data();
         o.asSlice(output, (long) headDim * Float.BYTES).fill((byte) 0);
@@ -155,6 +151,31 @@ final class CpuAttention implements Attention {
         for (int d = 0; d < headDim; d++) {
             o.set(FLOAT, output + d * 4L, o.get(FLOAT, output + d * 4L) * inverse);
         }
+    }
+
+    /**
+     * {@code scores[j] = exp(scores[j] - max)} for the first {@code count} scores, returning their
+     * sum: whole vectors from the start, then the rest, so a position's path depends only on the
+     * context length (prefill and decode of a token agree bit for bit).
+     */
+    private static float softmaxNumerators(float[] scores, int count, float max) {
+        int j = 0;
+        float sum = 0;
+        if (count >= F.length()) {
+            FloatVector total = FloatVector.zero(F);
+            for (; j + F.length() <= count; j += F.length()) {
+                FloatVector weights = FloatVector.fromArray(F, scores, j).sub(max).lanewise(VectorOperators.EXP);
+                weights.intoArray(scores, j);
+                total = total.add(weights);
+            }
+            sum = Lanes.sum(total);
+        }
+        for (; j < count; j++) {
+            float weight = (float) Math.exp(scores[j] - max);
+            scores[j] = weight;
+            sum += weight;
+        }
+        return sum;
     }
 
     private static float dot(MemorySegment a, long aOffset, MemorySegment b, long bOffset, int length) {

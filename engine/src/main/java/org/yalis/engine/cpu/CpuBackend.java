@@ -138,19 +138,24 @@ public final class CpuBackend implements ComputeBackend {
         }
         forRows(x.rows(), width, (first, end) -> {
             for (int t = first; t < end; t++) {
-                long row = (long) t * width;
-                double sumOfSquares = 0;
-                for (int i = 0; i < width; i++) {
-                    float v = x.data().getAtIndex(FLOAT, row + i);
-                    sumOfSquares += v * v;
-                }
-                float scale = (float) (1.0 / Math.sqrt(sumOfSquares / width + eps));
-                for (int i = 0; i < width; i++) {
-                    float normalized = x.data().getAtIndex(FLOAT, row + i) * scale;
-                    out.data().setAtIndex(FLOAT, row + i, normalized * Numerics.load(weight, i));
-                }
+                long row = (long) t * width * 4;
+                float sumOfSquares = RowKernels.sumOfSquares(x.data(), row, width);
+                normalizeRow(x, weight, out, row, width, (float) (1.0 / Math.sqrt(sumOfSquares / (double) width + eps)));
             }
         });
+    }
+
+    /** {@code out = x * scale * weight} over one row (vectorised for the usual f32 norm weights). */
+    private static void normalizeRow(Tensor x, Tensor weight, Tensor out, long rowByte, int width, float scale) {
+        if (weight.dtype() == DType.F32) {
+            RowKernels.scaleByWeight(x.data(), weight.data(), out.data(), rowByte, width, scale);
+            return;
+        }
+        long row = rowByte / 4;
+        for (int i = 0; i < width; i++) {
+            float normalized = x.data().getAtIndex(FLOAT, row + i) * scale;
+            out.data().setAtIndex(FLOAT, row + i, normalized * Numerics.load(weight, i));
+        }
     }
 
     @Override
@@ -158,13 +163,7 @@ public final class CpuBackend implements ComputeBackend {
         requireType(out, DType.F32);
         int width = x.cols();
         for (int t = 0; t < x.rows(); t++) {
-            long row = (long) t * width;
-            double sum = 0;
-            for (int i = 0; i < width; i++) {
-                float v = x.data().getAtIndex(FLOAT, row + i);
-                sum += v * v;
-            }
-            out.data().setAtIndex(FLOAT, t, (float) sum);
+            out.data().setAtIndex(FLOAT, t, RowKernels.sumOfSquares(x.data(), (long) t * width * 4, width));
         }
     }
 
@@ -174,12 +173,8 @@ public final class CpuBackend implements ComputeBackend {
         int localWidth = x.cols();
         forRows(x.rows(), localWidth, (first, end) -> {
             for (int t = first; t < end; t++) {
-                long row = (long) t * localWidth;
                 float scale = (float) (1.0 / Math.sqrt(sumOfSquares.data().getAtIndex(FLOAT, t) / (double) width + eps));
-                for (int i = 0; i < localWidth; i++) {
-                    float normalized = x.data().getAtIndex(FLOAT, row + i) * scale;
-                    out.data().setAtIndex(FLOAT, row + i, normalized * Numerics.load(weight, i));
-                }
+                normalizeRow(x, weight, out, (long) t * localWidth * 4, localWidth, scale);
             }
         });
     }
@@ -223,24 +218,21 @@ public final class CpuBackend implements ComputeBackend {
     public void siluMul(Tensor gate, Tensor up, Tensor out) {
         requireSameShape(gate, up);
         requireSameShape(gate, out);
-        long count = gate.elementCount();
-        forRows(gate.rows(), gate.cols(), (first, end) -> {
-            for (long i = (long) first * gate.cols(); i < (long) end * gate.cols(); i++) {
-                float g = gate.data().getAtIndex(FLOAT, i);
-                float silu = g / (1f + (float) Math.exp(-g));
-                out.data().setAtIndex(FLOAT, i, silu * up.data().getAtIndex(FLOAT, i));
+        int width = gate.cols();
+        forRows(gate.rows(), width, (first, end) -> {
+            for (int t = first; t < end; t++) {
+                RowKernels.siluMul(gate.data(), up.data(), out.data(), (long) t * width * 4, width);
             }
         });
-        assert count == out.elementCount();
     }
 
     @Override
     public void add(Tensor accumulator, Tensor addend) {
         requireSameShape(accumulator, addend);
-        forRows(accumulator.rows(), accumulator.cols(), (first, end) -> {
-            for (long i = (long) first * accumulator.cols(); i < (long) end * accumulator.cols(); i++) {
-                accumulator.data().setAtIndex(FLOAT, i,
-                        accumulator.data().getAtIndex(FLOAT, i) + addend.data().getAtIndex(FLOAT, i));
+        int width = accumulator.cols();
+        forRows(accumulator.rows(), width, (first, end) -> {
+            for (int t = first; t < end; t++) {
+                RowKernels.add(accumulator.data(), addend.data(), (long) t * width * 4, width);
             }
         });
     }

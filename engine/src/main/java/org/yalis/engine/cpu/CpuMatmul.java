@@ -48,7 +48,7 @@ final class CpuMatmul {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
-    static final int TOKEN_BLOCK = 64;
+    static final int TOKEN_BLOCK = 32;
     private static final int ROW_TILE = 4;
     /** Below this many multiply-adds a parallel loop costs more than it saves. */
     private static final long PARALLEL_THRESHOLD = 1 << 15;
