@@ -310,15 +310,19 @@ final class BenchCommand implements Callable<Integer> {
         double gigaflops = ((Number) machine.get("fma_gflops")).doubleValue();
         Map<String, Object> roofline = new LinkedHashMap<>(machine);
         long weightBytes = engine.streamedWeightBytes();
-        double idealDecodeStepMs = weightBytes / (readBandwidth * 1e9) * 1e3;
+        // Ranks in this process share the bandwidth and the cores that were measured: their weight
+        // bytes and multiply-adds add up. (MPI ranks each measured their own share.)
+        int localRanks = engine.localRanks();
+        double idealDecodeStepMs = localRanks * weightBytes / (readBandwidth * 1e9) * 1e3;
         // Without profiling there are no step timings: every decode step carries one token per sequence.
         double decodeTokensPerSecond = ((Number) medians.get("decode_tokens_per_s")).doubleValue();
         double measuredDecodeStepMs = typical.decode().steps() > 0
                 ? typical.decode().stepMillis() / typical.decode().steps()
                 : decodeTokensPerSecond > 0 ? batch * 1000.0 / decodeTokensPerSecond : 0;
         double decodeCeiling = batch * 1000.0 / idealDecodeStepMs;
-        double prefillCeiling = gigaflops * 1e9 / (2.0 * engine.multiplyAddsPerToken());
+        double prefillCeiling = gigaflops * 1e9 / (2.0 * localRanks * engine.multiplyAddsPerToken());
         roofline.put("weight_bytes_per_step", weightBytes);
+        roofline.put("ranks_sharing_the_machine", localRanks);
         roofline.put("ideal_decode_step_ms", round(idealDecodeStepMs));
         roofline.put("measured_decode_step_ms", round(measuredDecodeStepMs));
         roofline.put("decode_ceiling_tokens_per_s", round(decodeCeiling));

@@ -52,9 +52,11 @@ class BenchCommandTest {
             assertTrue(row.get("collective_ms").asDouble() > 0, phase + " has all-reduces with --tp 2");
         }
         assertEquals(8, json.get("breakdown").get("decode").get("steps").asInt(), "9 new tokens: 1 from prefill");
-        // Decode all-reduces carry batch x hidden f32 values (the tiny preset: hidden 128).
+        // Decode all-reduces carry batch x hidden f32 values (the tiny preset: hidden 128), and the
+        // vocabulary-parallel LM head gathers each rank's batch x vocab/2 logits (vocab 512).
         JsonNode decodeMessages = json.get("collectives").get("decode").get("message_bytes");
-        assertEquals(List.of(String.valueOf(2 * 128 * 4)), iterable(decodeMessages));
+        assertEquals(List.of(String.valueOf(2 * 128 * 4), String.valueOf(2 * 256 * 4)), iterable(decodeMessages));
+        assertEquals(2 * 8 * 2, decodeMessages.get(String.valueOf(2 * 128 * 4)).asInt(), "2 per layer, 8 steps");
         JsonNode roofline = json.get("roofline");
         assertTrue(roofline.get("weight_bytes_per_step").asLong() > 0);
         assertTrue(roofline.get("decode_efficiency").asDouble() > 0);

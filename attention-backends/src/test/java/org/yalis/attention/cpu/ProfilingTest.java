@@ -56,13 +56,16 @@ class ProfilingTest {
                 assertTrue(breakdown.nanos().get(Category.COLLECTIVE) > 0, phase + " has all-reduces");
             }
             PhaseBreakdown decode = engine.breakdown(Phase.DECODE);
-            // 1D: one all-reduce after o and one after down per layer, each of batch x hidden f32.
+            // 1D: one all-reduce after o and one after down per layer, each of batch x hidden f32, and
+            // one all-gather of each rank's half of the vocabulary's logits per step.
             long bytes = (long) batch * engine.config().hiddenSize() * Float.BYTES;
+            long logitSlices = (long) batch * engine.config().vocabSize() / 2 * Float.BYTES;
             assertEquals(newTokens - 1, decode.steps());
-            assertEquals(Map.of(bytes, 2L * layers * decode.steps()), decode.collectiveMessages());
+            assertEquals(Map.of(bytes, 2L * layers * decode.steps(), logitSlices, (long) decode.steps()),
+                    decode.collectiveMessages());
             PhaseBreakdown prefill = engine.breakdown(Phase.PREFILL);
-            assertEquals(Map.of((long) batch * 8 * engine.config().hiddenSize() * Float.BYTES, 2L * layers),
-                    prefill.collectiveMessages());
+            assertEquals(Map.of((long) batch * 8 * engine.config().hiddenSize() * Float.BYTES, 2L * layers,
+                    logitSlices, 1L), prefill.collectiveMessages());
         }
     }
 

@@ -238,6 +238,24 @@ public final class CpuBackend implements ComputeBackend {
     }
 
     @Override
+    public void copyIntoColumns(Tensor source, Tensor destination, int firstColumn) {
+        checkColumnBlock(source, destination, firstColumn);
+        long offset = (long) firstColumn * destination.dtype().byteSize();
+        for (int row = 0; row < source.rows(); row++) {
+            MemorySegment.copy(source.data(), row * source.rowBytes(), destination.data(),
+                    row * destination.rowBytes() + offset, source.rowBytes());
+        }
+    }
+
+    public static void checkColumnBlock(Tensor source, Tensor destination, int firstColumn) {
+        if (source.dtype() != destination.dtype() || source.rows() != destination.rows() || firstColumn < 0
+                || firstColumn + source.cols() > destination.cols()) {
+            throw new IllegalArgumentException("cannot write " + source + " into columns from " + firstColumn + " of "
+                    + destination);
+        }
+    }
+
+    @Override
     public void gatherRows(Tensor x, Tensor rowIndices, Tensor out) {
         for (int i = 0; i < out.rows(); i++) {
             int row = rowIndices.data().getAtIndex(INT, i);

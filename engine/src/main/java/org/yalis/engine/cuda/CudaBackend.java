@@ -26,6 +26,7 @@ import org.yalis.engine.YalisException;
 import org.yalis.engine.comm.LaunchEnvironment;
 import org.yalis.engine.cpu.Numerics;
 import org.yalis.engine.metrics.StepClock;
+import org.yalis.engine.cpu.CpuBackend;
 import org.yalis.engine.tensor.ComputeBackend;
 import org.yalis.engine.tensor.DType;
 import org.yalis.engine.tensor.Tensor;
@@ -512,6 +513,21 @@ public final class CudaBackend implements ComputeBackend, KernelDevice {
         }
         indices.check(rowIndices, out.rows(), x.rows(), "row");
         KernelOps.gatherRows(this, x, rowIndices, out);
+    }
+
+    /** One device-to-device copy per row on the stream (the logits' vocabulary blocks: a few rows). */
+    @Override
+    public void copyIntoColumns(Tensor source, Tensor destination, int firstColumn) {
+        makeCurrent();
+        requireDevice(source, "source");
+        requireDevice(destination, "destination");
+        CpuBackend.checkColumnBlock(source, destination, firstColumn);
+        long offset = (long) firstColumn * destination.dtype().byteSize();
+        for (int row = 0; row < source.rows(); row++) {
+            cuda.memcpyAsync(MemorySegment.ofAddress(destination.data().address() + row * destination.rowBytes() + offset),
+                    MemorySegment.ofAddress(source.data().address() + row * source.rowBytes()), source.rowBytes(),
+                    CudaMemcpyKind.DEVICE_TO_DEVICE, stream);
+        }
     }
 
     /**

@@ -15,7 +15,8 @@ import org.yalis.engine.tensor.DType;
 
 /**
  * Where synthetic models come from: {@code yalis synth}, and {@code --model synth:PRESET[:DTYPE]},
- * which builds the folder in a cache on first use ({@code $YALIS_CACHE}, else {@code ~/.cache/yalis}).
+ * which builds the folder in a cache on first use ({@code -Dyalis.cache} or {@code $YALIS_CACHE}, else
+ * {@code ~/.cache/yalis}).
  */
 public final class SyntheticModels {
     public static final String PREFIX = "synth:";
@@ -65,7 +66,7 @@ public final class SyntheticModels {
         DType dtype = parts.length > 1 ? DType.parse(parts[1]).orElseThrow(() -> new YalisException(
                 "unknown dtype in '" + model + "'; use synth:PRESET:bf16, :f32 or :f16")) : DType.BF16;
         checkSize(preset, dtype, false);
-        String cacheRoot = System.getenv("YALIS_CACHE");
+        String cacheRoot = System.getProperty("yalis.cache", System.getenv("YALIS_CACHE"));
         Path cache = cacheRoot != null ? Path.of(cacheRoot) : Path.of(System.getProperty("user.home"), ".cache", "yalis");
         Path folder = cache.resolve("synth").resolve(preset.name() + "-" + dtype.name().toLowerCase(Locale.ROOT));
         if (!Files.isRegularFile(folder.resolve("model.safetensors"))) {

@@ -81,6 +81,13 @@ public interface ComputeBackend extends AutoCloseable {
     /** {@code accumulator += addend}: the residual connection. */
     void add(Tensor accumulator, Tensor addend);
 
+    /**
+     * Writes {@code source} ({@code rows x c}) into columns {@code [firstColumn, firstColumn + c)} of
+     * {@code destination} ({@code rows x C}, same dtype): assembles a matrix from column blocks, such as
+     * the vocabulary slices of the logits that tensor-parallel ranks computed.
+     */
+    void copyIntoColumns(Tensor source, Tensor destination, int firstColumn);
+
     /** {@code out[i] = x[rowIndices[i]]}: picks the positions whose logits are needed. */
     void gatherRows(Tensor x, Tensor rowIndices, Tensor out);
 
