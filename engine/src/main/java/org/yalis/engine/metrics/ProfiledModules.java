@@ -26,6 +26,16 @@ public final class ProfiledModules {
     private ProfiledModules() {
     }
 
+    /** Runs {@code body} inside a timer of {@code category}. */
+    private static void timed(Profiler profiler, Category category, Runnable body) {
+        profiler.enter(category);
+        try {
+            body.run();
+        } finally {
+            profiler.exit();
+        }
+    }
+
     /** A plan whose linear layers are timed as gemm. */
     public static ShardingPlan plan(ShardingPlan plan, Profiler profiler) {
         return new ShardingPlan() {
@@ -55,12 +65,7 @@ public final class ProfiledModules {
 
                     @Override
                     public void forward(Tensor x, Tensor out) {
-                        profiler.enter(Category.GEMM);
-                        try {
-                            inner.forward(x, out);
-                        } finally {
-                            profiler.exit();
-                        }
+                        timed(profiler, Category.GEMM, () -> inner.forward(x, out));
                     }
                 };
             }
@@ -87,32 +92,17 @@ public final class ProfiledModules {
 
             @Override
             public void writeKv(int layer, Tensor keys, Tensor values) {
-                profiler.enter(Category.ATTENTION);
-                try {
-                    inner.writeKv(layer, keys, values);
-                } finally {
-                    profiler.exit();
-                }
+                timed(profiler, Category.ATTENTION, () -> inner.writeKv(layer, keys, values));
             }
 
             @Override
             public void prefill(int layer, Tensor queries, Tensor out) {
-                profiler.enter(Category.ATTENTION);
-                try {
-                    inner.prefill(layer, queries, out);
-                } finally {
-                    profiler.exit();
-                }
+                timed(profiler, Category.ATTENTION, () -> inner.prefill(layer, queries, out));
             }
 
             @Override
             public void decode(int layer, Tensor queries, Tensor out) {
-                profiler.enter(Category.ATTENTION);
-                try {
-                    inner.decode(layer, queries, out);
-                } finally {
-                    profiler.exit();
-                }
+                timed(profiler, Category.ATTENTION, () -> inner.decode(layer, queries, out));
             }
 
             @Override
@@ -147,35 +137,26 @@ public final class ProfiledModules {
 
             @Override
             public void allReduceSum(Tensor tensor) {
-                profiler.enter(Category.COLLECTIVE);
-                try {
+                timed(profiler, Category.COLLECTIVE, () -> {
                     inner.allReduceSum(tensor);
                     profiler.collective(tensor.byteSize());
-                } finally {
-                    profiler.exit();
-                }
+                });
             }
 
             @Override
             public void allGather(Tensor local, Tensor gathered) {
-                profiler.enter(Category.COLLECTIVE);
-                try {
+                timed(profiler, Category.COLLECTIVE, () -> {
                     inner.allGather(local, gathered);
                     profiler.collective(local.byteSize());
-                } finally {
-                    profiler.exit();
-                }
+                });
             }
 
             @Override
             public void broadcast(Tensor tensor, int root) {
-                profiler.enter(Category.COLLECTIVE);
-                try {
+                timed(profiler, Category.COLLECTIVE, () -> {
                     inner.broadcast(tensor, root);
                     profiler.collective(tensor.byteSize());
-                } finally {
-                    profiler.exit();
-                }
+                });
             }
 
             @Override

@@ -152,25 +152,29 @@ public final class GridPlan implements ShardingPlan {
     }
 
     /** A linear layer holding one block of the weight; its output is completed by an all-reduce. */
-    record ShardedLinear(ComputeBackend backend, Tensor weight, Communicator partialSumGroup) implements Linear {
+    record ShardedLinear(SingleRankPlan.DenseLinear block, Communicator partialSumGroup) implements Linear {
+        ShardedLinear(ComputeBackend backend, Tensor weight, Communicator partialSumGroup) {
+            this(new SingleRankPlan.DenseLinear(backend, weight), partialSumGroup);
+        }
+
         @Override
         public int inFeatures() {
-            return weight.cols();
+            return block.inFeatures();
         }
 
         @Override
         public int outFeatures() {
-            return weight.rows();
+            return block.outFeatures();
         }
 
         @Override
         public long weightBytes() {
-            return weight.byteSize();
+            return block.weightBytes();
         }
 
         @Override
         public void forward(Tensor x, Tensor out) {
-            backend.matmul(x, weight, out);
+            block.forward(x, out);
             if (partialSumGroup.size() > 1) {
                 partialSumGroup.allReduceSum(out);
             }
@@ -185,7 +189,7 @@ public final class GridPlan implements ShardingPlan {
      */
     static final class VocabParallelLinear implements Linear {
         private final ComputeBackend backend;
-        private final Tensor weight;
+        private final SingleRankPlan.DenseLinear slice;
         private final Communicator partialSumGroup;
         private final Communicator vocabularyGroup;
         private Tensor slices;
@@ -194,48 +198,48 @@ public final class GridPlan implements ShardingPlan {
         VocabParallelLinear(ComputeBackend backend, Tensor weight, Communicator partialSumGroup,
                             Communicator vocabularyGroup) {
             this.backend = backend;
-            this.weight = weight;
+            this.slice = new SingleRankPlan.DenseLinear(backend, weight);
             this.partialSumGroup = partialSumGroup;
             this.vocabularyGroup = vocabularyGroup;
         }
 
         @Override
         public int inFeatures() {
-            return weight.cols();
+            return slice.inFeatures();
         }
 
         /** This rank's share of the vocabulary. */
         @Override
         public int outFeatures() {
-            return weight.rows();
+            return slice.outFeatures();
         }
 
         @Override
         public long weightBytes() {
-            return weight.byteSize();
+            return slice.weightBytes();
         }
 
         @Override
         public void forward(Tensor x, Tensor out) {
             int rows = x.rows();
             int ranks = vocabularyGroup.size();
-            int slice = weight.rows();
-            if (out.cols() != slice * ranks) {
-                throw new IllegalArgumentException("logits " + out + " do not hold " + ranks + " slices of " + slice);
+            int width = slice.outFeatures();
+            if (out.cols() != width * ranks) {
+                throw new IllegalArgumentException("logits " + out + " do not hold " + ranks + " slices of " + width);
             }
             if (slices == null || slices.rows() < rows) {
-                slices = backend.allocate(out.dtype(), Math.max(rows, 16), slice);
-                gathered = backend.allocate(out.dtype(), Math.max(rows, 16) * ranks, slice);
+                slices = backend.allocate(out.dtype(), Math.max(rows, 16), width);
+                gathered = backend.allocate(out.dtype(), Math.max(rows, 16) * ranks, width);
             }
             Tensor mine = slices.firstRows(rows);
-            backend.matmul(x, weight, mine);
+            slice.forward(x, mine);
             if (partialSumGroup.size() > 1) {
                 partialSumGroup.allReduceSum(mine);
             }
             Tensor all = gathered.firstRows(rows * ranks);
             vocabularyGroup.allGather(mine, all);
             for (int rank = 0; rank < ranks; rank++) {
-                backend.copyIntoColumns(all.rowSlice(rank * rows, rows), out, rank * slice);
+                backend.copyIntoColumns(all.rowSlice(rank * rows, rows), out, rank * width);
             }
         }
     }
