@@ -78,7 +78,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--tp", paramLabel = "N", description = "1D tensor parallelism over N ranks.")
     Integer tensorParallel;
 
-    @Option(names = "--tp-dims", paramLabel = "R,C", split = ",", description = "2D tensor parallelism, R x C grid.")
+    @Option(names = "--tp-dims", paramLabel = "R,C", split = ",", hideParamSyntax = true, description = "2D tensor parallelism, R x C grid.")
     int[] tensorParallelDims;
 
     @Option(names = "--device", paramLabel = "NAME", defaultValue = "cpu", description = "Compute backend: cpu or cuda.")

@@ -63,7 +63,7 @@ final class CommBenchCommand implements Callable<Integer> {
             description = "In-process ranks (local); under mpi the job's size.")
     int ranks;
 
-    @Option(names = "--grid", paramLabel = "R,C", split = ",",
+    @Option(names = "--grid", paramLabel = "R,C", split = ",", hideParamSyntax = true,
             description = "Also measure inside the row groups (C ranks) and column groups (R ranks) of an R x C grid.")
     int[] grid;
 

@@ -94,7 +94,7 @@ final class GenerateCommand implements Callable<Integer> {
             description = "1D tensor parallelism over N ranks (Megatron: heads and MLP split, all-reduce after o and down).")
     Integer tensorParallel;
 
-    @Option(names = "--tp-dims", paramLabel = "R,C", split = ",",
+    @Option(names = "--tp-dims", paramLabel = "R,C", split = ",", hideParamSyntax = true,
             description = "2D tensor parallelism over an R x C grid (AxoNN): heads and MLP split over R, hidden over C.")
     int[] tensorParallelDims;
 
