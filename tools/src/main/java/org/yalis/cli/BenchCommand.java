@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -75,11 +76,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Seed of the random prompts.")
     long seed;
 
-    @Option(names = "--tp", paramLabel = "N", description = "1D tensor parallelism over N ranks.")
-    Integer tensorParallel;
-
-    @Option(names = "--tp-dims", paramLabel = "R,C", split = ",", hideParamSyntax = true, description = "2D tensor parallelism, R x C grid.")
-    int[] tensorParallelDims;
+    @Mixin
+    TensorParallelOptions tensorParallel = new TensorParallelOptions();
 
     @Option(names = "--device", paramLabel = "NAME", defaultValue = "cpu", description = "Compute backend: cpu or cuda.")
     String device;
@@ -147,7 +145,7 @@ final class BenchCommand implements Callable<Integer> {
         ModelFolder folder = ModelFolder.open(model);
         Benchmark.Spec benchSpec = new Benchmark.Spec(batch, promptLength, decodeLength, warmup, repeat, seed);
         Engine.checkContext(0, promptLength, folder.config());
-        int[] grid = grid();
+        int[] grid = tensorParallel.grid();
         EngineOptions options = EngineOptions.builder(model).device(device).threads(threadCount)
                 .weights(WeightPlacement.parse(weights)).attention(attention).collective(collective)
                 .tensorParallel(grid[0], grid[1]).maxBatch(Math.max(batch, 1))
@@ -183,18 +181,6 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int[] grid() {
-        if (tensorParallel != null && tensorParallelDims != null) {
-            throw new YalisException("give either --tp N or --tp-dims R,C, not both");
-        }
-        if (tensorParallelDims != null) {
-            if (tensorParallelDims.length != 2) {
-                throw new YalisException("--tp-dims takes two numbers R,C");
-            }
-            return tensorParallelDims;
-        }
-        return new int[] {tensorParallel == null ? 1 : tensorParallel, 1};
-    }
 
     /** A progress bar on stderr, only when stderr is a terminal. */
     private static void progress(PrintWriter err, int done, int total) {

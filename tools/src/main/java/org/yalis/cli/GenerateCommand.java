@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -90,13 +91,8 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Attention backend (see 'yalis info'). Default: the one named like --device.")
     String attention;
 
-    @Option(names = "--tp", paramLabel = "N",
-            description = "1D tensor parallelism over N ranks (Megatron: heads and MLP split, all-reduce after o and down).")
-    Integer tensorParallel;
-
-    @Option(names = "--tp-dims", paramLabel = "R,C", split = ",", hideParamSyntax = true,
-            description = "2D tensor parallelism over an R x C grid (AxoNN): heads and MLP split over R, hidden over C.")
-    int[] tensorParallelDims;
+    @Mixin
+    TensorParallelOptions tensorParallel = new TensorParallelOptions();
 
     @Option(names = "--collective", paramLabel = "NAME", defaultValue = "local",
             description = "Collective backend between ranks: local (ranks as threads of this process), mpi "
@@ -157,12 +153,13 @@ final class GenerateCommand implements Callable<Integer> {
                 requests.add(new Request(ids, maxNewTokens, sampling, ignoreEos));
                 longest = Math.max(longest, ids.length + maxNewTokens);
             }
+            int[] grid = tensorParallel.grid();
             EngineOptions options = EngineOptions.builder(model).device(device)
                     .threads(threads == null ? LaunchEnvironment.threadsPerProcess(Runtime.getRuntime().availableProcessors()) : threads)
                     .weights(WeightPlacement.parse(weights)).attention(attention == null ? device : attention).kvBlockSize(kvBlockSize)
                     .kvCacheBytes(kvCacheMemory == null ? 0 : Sizes.parse(kvCacheMemory)).maxBatch(maxBatch)
                     .maxStepTokens(maxStepTokens).maxSequenceLength(Math.min(longest, folder.config().maxPositions()))
-                    .tensorParallel(gridRows(), gridColumns()).collective(collective)
+                    .tensorParallel(grid[0], grid[1]).collective(collective)
                     .collectivePrefill(collectivePrefill == null ? collective : collectivePrefill)
                     .collectiveDecode(collectiveDecode == null ? collective : collectiveDecode)
                     .build();
@@ -209,23 +206,6 @@ final class GenerateCommand implements Callable<Integer> {
         return options.ranks() + " ranks (" + options.tpRows() + "x" + options.tpCols() + " grid, " + collectives + ")";
     }
 
-    private int gridRows() {
-        if (tensorParallel != null && tensorParallelDims != null) {
-            throw new YalisException("give either --tp N or --tp-dims R,C, not both");
-        }
-        if (tensorParallelDims != null) {
-            if (tensorParallelDims.length != 2) {
-                throw new YalisException("--tp-dims takes two numbers R,C (for example 2,2), got "
-                        + tensorParallelDims.length);
-            }
-            return tensorParallelDims[0];
-        }
-        return tensorParallel == null ? 1 : tensorParallel;
-    }
-
-    private int gridColumns() {
-        return tensorParallelDims == null ? 1 : tensorParallelDims[1];
-    }
 
     private List<ChatTemplate.Message> conversation(String prompt) {
         List<ChatTemplate.Message> messages = new ArrayList<>();
