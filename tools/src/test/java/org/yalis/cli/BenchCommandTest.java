@@ -79,7 +79,7 @@ class BenchCommandTest {
     }
 
     @Test
-    void theBaselineGatePassesOnItselfAndFailsOnAFasterBaseline(@TempDir Path temp) throws Exception {
+    void theBaselineGatePassesOnItselfAndFailsOnAnUnreachableBaseline(@TempDir Path temp) throws Exception {
         Path model = TestModels.writeTinyModel(temp.resolve("tiny"), org.yalis.engine.tensor.DType.F32, 4);
         Path baseline = temp.resolve("baseline.json");
         Run itself = run(bench(model, "--save-baseline", baseline.toString(), "--baseline", baseline.toString()));
@@ -89,9 +89,10 @@ class BenchCommandTest {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode saved = (ObjectNode) mapper.readTree(baseline.toFile());
         ObjectNode entry = (ObjectNode) saved.get("batch_2_prompt_12_decode_9");
-        // A baseline 50% faster: this engine then runs at half its throughput.
+        // A baseline no run of this tiny model reaches (a baseline merely 2x faster made the gate depend on
+        // how warm the JIT was for the second run).
         for (String field : List.of("prefill_tokens_per_s", "decode_tokens_per_s")) {
-            entry.put(field, entry.get(field).asDouble() * 2);
+            entry.put(field, 1e12);
         }
         Files.writeString(baseline, mapper.writeValueAsString(saved));
         Run slower = run(bench(model, "--baseline", baseline.toString()));
