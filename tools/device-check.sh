@@ -15,6 +15,7 @@
 #   bench    yalis bench --device cuda: the GPU's copy bandwidth and GEMM rate (--membw), decode tokens/s at
 #            batch 1 and 16, prefill tokens/s of a 512-token prompt
 #   torch    tools/torch_baseline.py on the same safetensors: eager and torch.compile, the same figures
+#   graphs   the two decode benches again with --cuda-graphs (decode steps replayed from CUDA graphs)
 # STAGES="tests stories" (say) runs only those. Logs, JUnit reports and JSON go to $WORK; at the end
 # $OUT (the folder the device tool returns, at most 8 files) gets the summary table, the JSON figures,
 # the stage outcomes and one archive of everything; tools/device_report.py prints the table last.
@@ -27,7 +28,7 @@ OUT=${OUT:-/tmp/yalis-device-check-out}
 WORK=${WORK:-/tmp/yalis-device-check}
 rm -rf "$WORK"
 mkdir -p "$OUT" "$WORK"
-STAGES=${STAGES:-info tests stories synth bench torch}
+STAGES=${STAGES:-info tests stories synth bench torch graphs}
 DEADLINE_S=${DEADLINE_S:-420}
 model_dir=${MODEL_DIR:-/tmp/yalis-llama-3.2-1b-bf16}
 started=$(date +%s)
@@ -164,6 +165,16 @@ if wanted torch && [[ -f "$model_dir/model.safetensors" ]]; then
     fi
 fi
 
+if wanted graphs && [[ -f "$model_dir/model.safetensors" ]]; then
+    # The bench stages' decode again, every step replayed from a CUDA graph (--cuda-graphs; no profiler).
+    run_stage bench-b1-graphs 90 --stdout "$WORK/bench-b1-graphs.json" "${yalis[@]}" bench --model "$model_dir" \
+        --device cuda --attention cuda --batch 1 --prompt-len 512 --decode-len 64 --warmup 1 --repeat 3 \
+        --cuda-graphs --json
+    run_stage bench-b16-graphs 90 --stdout "$WORK/bench-b16-graphs.json" "${yalis[@]}" bench --model "$model_dir" \
+        --device cuda --attention cuda --batch 16 --prompt-len 128 --decode-len 64 --warmup 1 --repeat 3 \
+        --cuda-graphs --json
+fi
+
 # ---- the results, and the table last ----------------------------------------------------------------
 if "$python" -c "import sys" 2>/dev/null; then
     "$python" tools/device_report.py "$WORK" > "$WORK/summary.txt" 2>&1
@@ -171,7 +182,7 @@ else
     cp "$status_file" "$WORK/summary.txt"
 fi
 cp "$WORK/summary.txt" "$status_file" "$OUT/"
-for figures in membw bench-b1 bench-b16 torch; do
+for figures in membw bench-b1 bench-b16 bench-b1-graphs torch; do
     [[ -s "$WORK/$figures.json" ]] && cp "$WORK/$figures.json" "$OUT/"
 done
 tar czf "$OUT/device-check-work.tgz" -C "$WORK" .

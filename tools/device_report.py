@@ -80,6 +80,7 @@ def main():
 
     membw = load(os.path.join(out, "membw.json")) or {}
     bench = {b: load(os.path.join(out, f"bench-b{b}.json")) for b in (1, 16)}
+    graphs = {b: load(os.path.join(out, f"bench-b{b}-graphs.json")) for b in (1, 16)}
     torch = load(os.path.join(out, "torch.json")) or {}
     bandwidth = membw.get("membw_copy_gbps")
     weights = next((b["roofline"]["weight_bytes_per_step"] for b in bench.values() if b), None)
@@ -96,10 +97,12 @@ def main():
         return None
 
     rows = []
-    for label, batch, key in (("decode, batch 1", 1, "decode_tokens_per_s"),
-                              ("decode, batch 16", 16, "decode_tokens_per_s"),
-                              ("prefill, 512 tokens", 1, "prefill_tokens_per_s")):
-        result = bench.get(batch)
+    for label, batch, key, results in (("decode, batch 1", 1, "decode_tokens_per_s", bench),
+                                       ("  with CUDA graphs", 1, "decode_tokens_per_s", graphs),
+                                       ("decode, batch 16", 16, "decode_tokens_per_s", bench),
+                                       ("  with CUDA graphs", 16, "decode_tokens_per_s", graphs),
+                                       ("prefill, 512 tokens", 1, "prefill_tokens_per_s", bench)):
+        result = results.get(batch)
         ours = result["median"][key] if result else None
         tokens_per_step = batch if key.startswith("decode") else (result["prompt_len"] if result else 512)
         ceiling = tokens_per_step * bandwidth * 1e9 / weights if bandwidth and weights else None
@@ -115,6 +118,11 @@ def main():
         share = f"{100 * ours / ceiling:.0f}%" if isinstance(ours, (int, float)) and ceiling else "-"
         print(f"{label:<22} {number(ours):>10} {number(ceiling):>11} {share:>7} {number(gemm_ceiling):>11} "
               f"{number(eager):>12} {ratio(ours, eager):>8} {number(compiled):>14} {ratio(ours, compiled):>10}")
+    for batch, result in graphs.items():
+        if result and result.get("decode_graphs"):
+            counts = result["decode_graphs"]
+            print(f"CUDA graphs, batch {batch}: {counts['replays']} decode steps replayed from "
+                  f"{counts['captures']} captures")
     print("=" * 100)
 
 

@@ -21,6 +21,7 @@ import org.yalis.engine.comm.MpiCommunicator;
 import org.yalis.engine.comm.RankCollectives;
 import org.yalis.engine.kv.KvBlockPool;
 import org.yalis.engine.metrics.PhaseBreakdown;
+import org.yalis.engine.model.DecodeGraphs;
 import org.yalis.engine.model.LlamaConfig;
 import org.yalis.engine.model.ModelFolder;
 import org.yalis.engine.model.Phase;
@@ -222,6 +223,11 @@ public final class Engine implements AutoCloseable {
     /** Forgets the timings and collective counts so far (between warm-up and measured runs). */
     public void resetProfile() {
         ranks.forEach(EngineRank::resetProfile);
+    }
+
+    /** How often rank 0 captured and replayed decode steps as CUDA graphs (zeros without --cuda-graphs). */
+    public DecodeGraphs.Counts decodeGraphCounts() {
+        return first().decodeGraphCounts();
     }
 
     /** Weight bytes rank 0 streams per step (every linear layer and the LM head): the decode roofline's numerator. */

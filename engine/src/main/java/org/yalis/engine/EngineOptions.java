@@ -21,11 +21,12 @@ import org.yalis.engine.cpu.WeightPlacement;
  *                            this JVM; "mpi": ranks as MPI processes)
  * @param collectiveDecode    collective backend between ranks in decode steps
  * @param profile             time every step by category (gemm, attention, collective, other)
+ * @param cudaGraphs          replay decode steps from CUDA graphs (cuda only, not with profiling)
  */
 public record EngineOptions(Path model, String device, int threads, WeightPlacement weights, String attention,
                             int kvBlockSize, long kvCacheBytes, int maxBatch, int maxStepTokens,
                             int maxSequenceLength, int tpRows, int tpCols, String collectivePrefill,
-                            String collectiveDecode, boolean profile) {
+                            String collectiveDecode, boolean profile, boolean cudaGraphs) {
 
     public EngineOptions {
         if (threads < 1) {
@@ -48,6 +49,18 @@ public record EngineOptions(Path model, String device, int threads, WeightPlacem
         }
         if (tpRows < 1 || tpCols < 1) {
             throw new YalisException("tensor-parallel dimensions must be at least 1, got " + tpRows + "," + tpCols);
+        }
+        if (cudaGraphs && !"cuda".equals(device)) {
+            throw new YalisException("--cuda-graphs needs --device cuda: graphs replay GPU launches, and the "
+                    + device + " backend has none to save");
+        }
+        if (cudaGraphs && tpRows * tpCols > 1 && !"nccl".equals(collectiveDecode)) {
+            throw new YalisException("--cuda-graphs with tensor parallelism needs --collective-decode nccl: a "
+                    + collectiveDecode + " collective goes through host memory, which a CUDA graph cannot capture");
+        }
+        if (cudaGraphs && profile) {
+            throw new YalisException("--cuda-graphs cannot be profiled: the profiler times every operation with "
+                    + "events, a graph replays a decode step as one launch; measure with --no-profile");
         }
     }
 
@@ -81,6 +94,7 @@ public record EngineOptions(Path model, String device, int threads, WeightPlacem
         builder.collectivePrefill = collectivePrefill;
         builder.collectiveDecode = collectiveDecode;
         builder.profile = profile;
+        builder.cudaGraphs = cudaGraphs;
         return builder;
     }
 
@@ -101,6 +115,7 @@ public record EngineOptions(Path model, String device, int threads, WeightPlacem
         private String collectivePrefill = "local";
         private String collectiveDecode = "local";
         private boolean profile;
+        private boolean cudaGraphs;
 
         private Builder(Path model) {
             this.model = model;
@@ -181,9 +196,16 @@ public record EngineOptions(Path model, String device, int threads, WeightPlacem
             return this;
         }
 
+        /** Capture decode steps as CUDA graphs and replay them; off by default. */
+        public Builder cudaGraphs(boolean enabled) {
+            cudaGraphs = enabled;
+            return this;
+        }
+
         public EngineOptions build() {
             return new EngineOptions(model, device, threads, weights, attention, kvBlockSize, kvCacheBytes, maxBatch,
-                    maxStepTokens, maxSequenceLength, tpRows, tpCols, collectivePrefill, collectiveDecode, profile);
+                    maxStepTokens, maxSequenceLength, tpRows, tpCols, collectivePrefill, collectiveDecode, profile,
+                    cudaGraphs);
         }
     }
 }

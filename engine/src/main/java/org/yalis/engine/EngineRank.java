@@ -29,6 +29,7 @@ import org.yalis.engine.metrics.ProfiledModules;
 import org.yalis.engine.metrics.Profiler;
 import org.yalis.engine.kv.KvBlockPool;
 import org.yalis.engine.model.LlamaConfig;
+import org.yalis.engine.model.DecodeGraphs;
 import org.yalis.engine.model.LlamaModel;
 import org.yalis.engine.model.LocalShape;
 import org.yalis.engine.model.ModelFolder;
@@ -109,7 +110,7 @@ final class EngineRank implements AutoCloseable {
                 + options.weights().name() + "|" + options.attention() + "|" + options.kvBlockSize() + "|"
                 + options.kvCacheBytes() + "|" + options.maxBatch() + "|" + options.maxStepTokens() + "|"
                 + options.maxSequenceLength() + "|" + options.tpRows() + "x" + options.tpCols() + "|"
-                + options.collectivePrefill() + "|" + options.collectiveDecode()));
+                + options.collectivePrefill() + "|" + options.collectiveDecode() + "|" + options.cudaGraphs()));
         RankGrid grid = new RankGrid(options.tpRows(), options.tpCols(), world.rank());
         Arena arena = Arena.ofShared();
         ComputeBackend backend = null;
@@ -151,6 +152,9 @@ final class EngineRank implements AutoCloseable {
             }
             LlamaModel model = LlamaModel.load(config, checkpoint, backend, plan, maxSequenceLength,
                     options.maxStepTokens(), options.maxBatch(), progress);
+            if (options.cudaGraphs()) {
+                model.replayDecodeFromGraphs();
+            }
             LocalShape shape = model.shape();
             int blocks = kvBlocks(options, shape, config.layers(), maxSequenceLength, kvDType,
                     backend.freeDeviceMemoryBytes().orElseGet(EngineRank::availableMemoryBytes));
@@ -542,6 +546,10 @@ final class EngineRank implements AutoCloseable {
 
     long valueOfRankZero(long value) {
         return world.allGatherLong(value)[0];
+    }
+
+    DecodeGraphs.Counts decodeGraphCounts() {
+        return model.decodeGraphCounts();
     }
 
     long streamedWeightBytes() {

@@ -21,6 +21,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import org.yalis.engine.model.DecodeGraphs;
 import org.yalis.engine.Engine;
 import org.yalis.engine.EngineOptions;
 import org.yalis.engine.Sizes;
@@ -116,10 +117,18 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as one JSON object on stdout.")
     boolean json;
 
-    @Option(names = "--profile", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Time every step by category (default). --no-profile measures throughput only: on a GPU the "
-                    + "profiler's events cost host time in launch-bound decode steps.")
-    boolean profile;
+    @Option(names = "--profile", negatable = true, fallbackValue = "true",
+            description = "Time every step by category (default, except with --cuda-graphs). --no-profile measures "
+                    + "throughput only: on a GPU the profiler's events cost host time in launch-bound decode steps.")
+    Boolean profileOption;
+
+    @Option(names = "--cuda-graphs", description = "Replay decode steps from CUDA graphs (--device cuda; implies --no-profile).")
+    boolean cudaGraphs;
+
+    /** Whether this run profiles: as asked, else unless decode runs from graphs (which time as one launch). */
+    private boolean profile() {
+        return profileOption != null ? profileOption : !cudaGraphs;
+    }
 
     @Override
     public Integer call() throws IOException {
@@ -151,7 +160,7 @@ final class BenchCommand implements Callable<Integer> {
                 .tensorParallel(grid[0], grid[1]).maxBatch(Math.max(batch, 1))
                 .maxSequenceLength(Math.min(promptLength + decodeLength, folder.config().maxPositions()))
                 .maxStepTokens(Math.max(512, Math.min(batch * promptLength, 4096)))
-                .profile(profile).build();
+                .profile(profile()).cudaGraphs(cudaGraphs).build();
         LoadProgress loading = LoadProgress.forStderr(err);
         Map<String, Object> result;
         try (Engine engine = Engine.load(folder, options, loading)) {
@@ -257,7 +266,17 @@ final class BenchCommand implements Callable<Integer> {
         result.put("decode_len", decodeLength);
         result.put("repeat", repeat);
         result.put("warmup", warmup);
-        result.put("profiled", profile);
+        result.put("profiled", profile());
+        result.put("cuda_graphs", cudaGraphs);
+        if (cudaGraphs) {
+            // Proof that decode ran from graphs: a handful of captures, a replay per decode step.
+            DecodeGraphs.Counts graphs = engine.decodeGraphCounts();
+            Map<String, Object> counts = new LinkedHashMap<>();
+            counts.put("captures", graphs.captures());
+            counts.put("replays", graphs.replays());
+            counts.put("held", graphs.held());
+            result.put("decode_graphs", counts);
+        }
 
         Map<String, Object> medians = new LinkedHashMap<>();
         Map<String, Object> spread = new LinkedHashMap<>();

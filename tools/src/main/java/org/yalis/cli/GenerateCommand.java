@@ -91,6 +91,10 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Attention backend (see 'yalis info'). Default: the one named like --device.")
     String attention;
 
+    @Option(names = "--cuda-graphs", description = "Replay decode steps from CUDA graphs (needs --device cuda): one "
+            + "launch per step instead of hundreds.")
+    boolean cudaGraphs;
+
     @Mixin
     TensorParallelOptions tensorParallel = new TensorParallelOptions();
 
@@ -162,7 +166,7 @@ final class GenerateCommand implements Callable<Integer> {
                     .tensorParallel(grid[0], grid[1]).collective(collective)
                     .collectivePrefill(collectivePrefill == null ? collective : collectivePrefill)
                     .collectiveDecode(collectiveDecode == null ? collective : collectiveDecode)
-                    .build();
+                    .cudaGraphs(cudaGraphs).build();
             LoadProgress progress = LoadProgress.forStderr(err);
             try (Engine engine = Engine.load(folder, options, progress)) {
                 progress.done();

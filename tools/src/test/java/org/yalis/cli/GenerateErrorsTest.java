@@ -449,6 +449,25 @@ class GenerateErrorsTest {
     }
 
     @Test
+    void cudaGraphsOnTheCpuDevice() {
+        assertCleanError(generate(tiny, "--prompt", "hi", "--cuda-graphs"),
+                "--cuda-graphs needs --device cuda: graphs replay GPU launches, and the cpu backend has none to save");
+    }
+
+    @Test
+    void cudaGraphsWithTheProfilerAskedFor() {
+        // Refused before any GPU is looked for: the flags alone contradict each other.
+        assertCleanError(yalis("bench", "--model", tiny.toString(), "--device", "cuda", "--cuda-graphs", "--profile"),
+                "--cuda-graphs cannot be profiled", "measure with --no-profile");
+    }
+
+    @Test
+    void cudaGraphsWithAHostCollectiveInDecode() {
+        assertCleanError(generate(tiny, "--prompt", "hi", "--device", "cuda", "--cuda-graphs", "--tp", "2",
+                "--collective", "mpi"), "--cuda-graphs with tensor parallelism needs --collective-decode nccl");
+    }
+
+    @Test
     void unknownWeightsPlacement() {
         assertCleanError(generate(tiny, "--prompt", "hi", "--weights", "disk"), "unknown --weights 'disk'");
     }

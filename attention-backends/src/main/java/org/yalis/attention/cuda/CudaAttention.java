@@ -1,6 +1,7 @@
 package org.yalis.attention.cuda;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Optional;
 
 import org.yalis.engine.attention.Attention;
 import org.yalis.engine.attention.AttentionBatch;
@@ -33,6 +34,16 @@ final class CudaAttention implements Attention {
     /** The split decode's f32 partials; grown when a step needs more. */
     private Tensor workspace;
     private StepLayout layout;
+    /** The step's decode launches, planned in {@link #beginStep} when every sequence brings one token. */
+    private DecodePlan decodePlan;
+
+    /**
+     * Everything a step's launches depend on besides the cache and the callers' tensors: the layout's
+     * shape (its offsets), the decode split, and the addresses of the two buffers that may move.
+     */
+    private record LaunchShape(int sequences, int tokens, int blockTableStride, int maxQueryLength,
+                               int decodeSplits, long layoutAddress, long workspaceAddress) {
+    }
 
     CudaAttention(AttentionSpec spec, KernelDevice device) {
         this.spec = spec;
@@ -64,6 +75,24 @@ final class CudaAttention implements Attention {
             layoutBuffer = device.allocateScratch(DType.I32, Math.max(packed.length, 1024), 1);
         }
         device.copyFromHost(packed, layoutBuffer);
+        // The split decode's workspace is taken here, not in decode(): a graph captures decode's launches,
+        // and nothing may allocate while it does.
+        decodePlan = null;
+        if (layout.singleTokens()) {
+            decodePlan = DecodePlan.of(layout.sequences(), spec.heads(), spec.kvHeads(), spec.headDim(),
+                    layout.maxContextLength());
+            if (decodePlan.splits() > 1) {
+                workspace(decodePlan.workspaceBytes());
+            }
+        }
+    }
+
+    @Override
+    public Optional<Record> graphKey() {
+        requireStep();
+        return Optional.of(new LaunchShape(layout.sequences(), layout.tokens(), layout.blockTableStride(),
+                layout.maxQueryLength(), decodePlan == null ? 0 : decodePlan.splits(),
+                layoutBuffer.data().address(), workspace == null ? 0 : workspace.data().address()));
     }
 
     @Override
@@ -96,20 +125,18 @@ final class CudaAttention implements Attention {
     public void decode(int layer, Tensor queries, Tensor out) {
         requireStep();
         requireQueriesAndOut(queries, out);
-        if (!layout.singleTokens()) {
+        if (decodePlan == null) {
             throw new IllegalStateException("decode takes one new token per sequence; this step has up to "
                     + layout.maxQueryLength() + " (run it as prefill)");
         }
         int sequences = layout.sequences();
-        DecodePlan plan = DecodePlan.of(sequences, spec.heads(), spec.kvHeads(), spec.headDim(),
-                layout.maxContextLength());
+        DecodePlan plan = decodePlan;
         MemorySegment partialMax = MemorySegment.NULL;
         MemorySegment partialSum = MemorySegment.NULL;
         MemorySegment partialOut = MemorySegment.NULL;
         if (plan.splits() > 1) {
             long partials = DecodePlan.partials(sequences, spec.heads(), plan.splits());
-            Tensor scratch = workspace(plan.workspaceBytes());
-            long base = scratch.data().address();
+            long base = workspace.data().address();
             partialMax = MemorySegment.ofAddress(base);
             partialSum = MemorySegment.ofAddress(base + partials * Float.BYTES);
             partialOut = MemorySegment.ofAddress(base + 2 * partials * Float.BYTES);

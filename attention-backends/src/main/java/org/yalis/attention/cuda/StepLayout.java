@@ -14,8 +14,9 @@ import org.yalis.engine.attention.AttentionBatch;
  * [3S+T, 3S+T+S*W)  block tables      row s = blockTables[s], padded with 0 to the common stride W
  * </pre>
  *
- * with S sequences, T tokens and W = the longest block table (at least 1). The kernels never read the
- * padding (KERNELS.md). {@link #of} also checks on the host what the kernels leave unchecked: slots and
+ * with S sequences, T tokens and W = the longest block table rounded up to a power of two. The kernels
+ * never read the padding (KERNELS.md). Rounding W keeps the offsets, and so every launch's parameters,
+ * the same while sequences grow by a block: a CUDA graph of one decode step replays the next ones. {@link #of} also checks on the host what the kernels leave unchecked: slots and
  * block ids inside the cache, block tables that cover each context, rows inside the step.
  *
  * @param maxQueryLength   the most new tokens of one sequence (prefill's grid)
@@ -58,10 +59,11 @@ record StepLayout(int sequences, int tokens, int blockTableStride, int maxQueryL
                 || batch.blockTables().length != sequences) {
             throw new IllegalArgumentException("attention batch arrays of different lengths");
         }
-        int stride = 1;
+        int longestTable = 1;
         for (int[] table : batch.blockTables()) {
-            stride = Math.max(stride, table.length);
+            longestTable = Math.max(longestTable, table.length);
         }
+        int stride = paddedStride(longestTable);
         int[] packed = new int[Math.toIntExact(3L * sequences + tokens + (long) sequences * stride)];
         int maxQuery = 0;
         int maxContext = 0;
@@ -106,5 +108,10 @@ record StepLayout(int sequences, int tokens, int blockTableStride, int maxQueryL
             packed[3 * sequences + row] = slot;
         }
         return new StepLayout(sequences, tokens, stride, maxQuery, maxContext, single, packed);
+    }
+
+    /** The block-table stride for a longest table of {@code blocks}: the next power of two. */
+    static int paddedStride(int blocks) {
+        return blocks <= 1 ? 1 : Integer.highestOneBit(blocks - 1) << 1;
     }
 }

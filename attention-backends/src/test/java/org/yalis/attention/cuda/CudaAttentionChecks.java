@@ -194,4 +194,109 @@ abstract class CudaAttentionChecks {
             assertEquals(2 * spec.layers() + 2, beforeClose - device.liveAllocations());
         }
     }
+
+    /**
+     * What {@code --cuda-graphs} relies on: every decode step whose {@link CudaAttention#graphKey} equals an
+     * earlier one's replays that step's captured launches (parameters frozen, memory read at replay) and
+     * still matches the reference, while two sequences grow past block-table strides and one past a
+     * decode partition (which must change the key). Inputs go into the same device buffers every step,
+     * as the model's workspace does; outputs are poisoned before each replay.
+     */
+    @ParameterizedTest(name = "block {0}")
+    @CsvSource({"4", "16"})
+    void decodeStepsReplayedFromCapturedLaunchesMatchTheReference(int blockSize) {
+        int heads = 4;
+        int kvHeads = 2;
+        int headDim = 16;
+        int layers = 2;
+        AttentionSpec spec = new AttentionSpec(layers, heads, kvHeads, headDim, (float) (1 / Math.sqrt(headDim)),
+                blockSize, Math.ceilDiv(560, blockSize) + Math.ceilDiv(60, blockSize) + 8, DType.BF16);
+        int width = heads * headDim;
+        try (TestDevice device = openDevice()) {
+            CudaAttention attention = new CudaAttention(spec, device);
+            Engine engine = new Engine(spec);
+            int shortOne = engine.addSequence();
+            int longOne = engine.addSequence();
+            // Prompts go in without attention: 5 tokens, and 500 that decode across the 512-position partition.
+            AttentionBatch prompts = engine.step(new int[] {shortOne, longOne}, new int[] {5, 500});
+            attention.beginStep(prompts);
+            for (int layer = 0; layer < layers; layer++) {
+                short[] k = randomBf16(prompts.tokens() * engine.kvDim);
+                short[] v = randomBf16(prompts.tokens() * engine.kvDim);
+                attention.writeKv(layer, device.uploadBf16(k, prompts.tokens(), engine.kvDim),
+                        device.uploadBf16(v, prompts.tokens(), engine.kvDim));
+                GatherReference.kvCacheWrite(k, engine.kvDim, 0, v, engine.kvDim, 0, engine.keys[layer],
+                        engine.values[layer], prompts.slotMapping(), prompts.tokens(), engine.kvDim);
+            }
+            Tensor[] queries = new Tensor[layers];
+            Tensor[] keys = new Tensor[layers];
+            Tensor[] values = new Tensor[layers];
+            Tensor[] outs = new Tensor[layers];
+            for (int layer = 0; layer < layers; layer++) {
+                queries[layer] = device.allocateScratch(DType.BF16, 2, width);
+                keys[layer] = device.allocateScratch(DType.BF16, 2, engine.kvDim);
+                values[layer] = device.allocateScratch(DType.BF16, 2, engine.kvDim);
+                outs[layer] = device.allocateScratch(DType.BF16, 2, width);
+            }
+            java.util.Map<Record, org.yalis.engine.tensor.StepGraph> graphs = new java.util.HashMap<>();
+            List<Record> keysSeen = new ArrayList<>();
+            int steps = 20;
+            for (int step = 0; step < steps; step++) {
+                AttentionBatch batch = engine.step(new int[] {shortOne, longOne}, new int[] {1, 1});
+                attention.beginStep(batch);
+                short[][] q = new short[layers][];
+                short[][] k = new short[layers][];
+                short[][] v = new short[layers][];
+                for (int layer = 0; layer < layers; layer++) {
+                    q[layer] = randomBf16(2 * width);
+                    k[layer] = randomBf16(2 * engine.kvDim);
+                    v[layer] = randomBf16(2 * engine.kvDim);
+                    overwrite(device, queries[layer], q[layer]);
+                    overwrite(device, keys[layer], k[layer]);
+                    overwrite(device, values[layer], v[layer]);
+                    short[] poison = new short[2 * width];
+                    Arrays.fill(poison, (short) 0xFFFF);
+                    overwrite(device, outs[layer], poison);
+                }
+                Record key = attention.graphKey().orElseThrow();
+                if (keysSeen.isEmpty() || !keysSeen.getLast().equals(key)) {
+                    keysSeen.add(key);
+                }
+                org.yalis.engine.tensor.StepGraph graph = graphs.computeIfAbsent(key, unused -> device.capture(() -> {
+                    for (int layer = 0; layer < layers; layer++) {
+                        attention.writeKv(layer, keys[layer], values[layer]);
+                        attention.decode(layer, queries[layer], outs[layer]);
+                    }
+                }));
+                graph.replay();
+                for (int layer = 0; layer < layers; layer++) {
+                    GatherReference.kvCacheWrite(k[layer], engine.kvDim, 0, v[layer], engine.kvDim, 0,
+                            engine.keys[layer], engine.values[layer], batch.slotMapping(), 2, engine.kvDim);
+                    double[] expected = PagedAttentionReference.decode(q[layer], width, engine.keys[layer],
+                            engine.values[layer], batch.queryStarts(), batch.contextLengths(), batch.blockTables(), 2,
+                            width, engine.shape);
+                    double error = RelativeError.ofBf16(device.shorts(outs[layer]), expected);
+                    String what = "replayed decode step " + step + " (contexts " + Arrays.toString(batch.contextLengths())
+                            + "), layer " + layer;
+                    assertTrue(error <= Tolerances.BF16_OUTPUT, what + ": " + error);
+                }
+            }
+            System.out.printf("%-9s block %d: %d decode steps replayed from %d captures%n", device.name(), blockSize,
+                    steps, graphs.size());
+            assertTrue(graphs.size() < steps / 3, graphs.size() + " captures for " + steps + " steps: the key changes "
+                    + "more often than block-table strides and decode splits do");
+            assertTrue(keysSeen.size() >= 2, "crossing 512 positions must change the decode split, and so the key");
+            graphs.values().forEach(org.yalis.engine.tensor.StepGraph::close);
+            attention.close();
+        }
+    }
+
+    /** New contents for an existing bf16 tensor, at the same address (as the model's workspace buffers are). */
+    private static void overwrite(TestDevice device, Tensor tensor, short[] bits) {
+        int[] pairs = new int[bits.length / 2];
+        for (int i = 0; i < pairs.length; i++) {
+            pairs[i] = (bits[2 * i] & 0xFFFF) | (bits[2 * i + 1] << 16);
+        }
+        device.copyFromHost(pairs, new Tensor(tensor.data(), DType.I32, tensor.rows(), tensor.cols() / 2));
+    }
 }

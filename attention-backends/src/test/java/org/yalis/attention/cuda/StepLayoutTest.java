@@ -54,12 +54,36 @@ class StepLayoutTest {
         StepLayout layout = StepLayout.of(batch, 64, 16);
         assertTrue(layout.singleTokens());
         assertEquals(600, layout.maxContextLength());
-        assertEquals(38, layout.blockTableStride());
-        assertEquals(3 * 3 + 3 + 3 * 38, layout.packed().length);
-        int[] second = Arrays.copyOfRange(layout.packed(), layout.blockTablesOffset() + 38,
-                layout.blockTablesOffset() + 76);
+        assertEquals(64, layout.blockTableStride(), "the longest table, 38 blocks, rounded up to a power of two");
+        assertEquals(3 * 3 + 3 + 3 * 64, layout.packed().length);
+        int[] second = Arrays.copyOfRange(layout.packed(), layout.blockTablesOffset() + 64,
+                layout.blockTablesOffset() + 128);
         assertEquals(2, second[0]);
-        assertEquals(0, Arrays.stream(second, 1, 38).sum(), "padding is zeros");
+        assertEquals(0, Arrays.stream(second, 1, 64).sum(), "padding is zeros");
+    }
+
+    @Test
+    void theStrideIsTheNextPowerOfTwoSoGrowingTablesKeepTheirOffsets() {
+        int[] longest = {1, 2, 3, 4, 5, 8, 9, 16, 17, 1000, 1024, 1025};
+        int[] stride = {1, 2, 4, 4, 8, 8, 16, 16, 32, 1024, 1024, 2048};
+        for (int i = 0; i < longest.length; i++) {
+            assertEquals(stride[i], StepLayout.paddedStride(longest[i]), "longest table " + longest[i]);
+        }
+        // Decode steps of one sequence growing from 33 to 64 tokens (blocks of 16): one layout shape.
+        int[] previous = null;
+        for (int context = 33; context <= 64; context++) {
+            int[] table = new int[Math.ceilDiv(context, 16)];
+            for (int b = 0; b < table.length; b++) {
+                table[b] = b;
+            }
+            StepLayout layout = StepLayout.of(new AttentionBatch(new int[] {0}, new int[] {1}, new int[] {context},
+                    new int[][] {table}, new int[] {context - 1}), 8, 16);
+            int[] offsets = {layout.blockTableStride(), layout.blockTablesOffset(), layout.packed().length};
+            if (previous != null) {
+                assertArrayEquals(previous, offsets, "context " + context);
+            }
+            previous = offsets;
+        }
     }
 
     @Test

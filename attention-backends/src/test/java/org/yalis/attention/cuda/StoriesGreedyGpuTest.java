@@ -1,5 +1,6 @@
 package org.yalis.attention.cuda;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,6 +20,7 @@ import org.yalis.engine.Engine;
 import org.yalis.engine.EngineOptions;
 import org.yalis.engine.GenerationListener;
 import org.yalis.engine.Request;
+import org.yalis.engine.model.DecodeGraphs;
 import org.yalis.engine.model.ModelFolder;
 import org.yalis.engine.sample.SamplingParams;
 import org.yalis.engine.testing.Gpu;
@@ -72,6 +74,37 @@ class StoriesGreedyGpuTest {
             }
             System.out.printf("stories260K greedy on cuda: %d of %d prompts equal to the CPU's ids, the rest within "
                     + "the top %d at the first divergence%n", agreeing, prompts.size(), GreedyAgreement.TOP);
+        }
+    }
+
+    /**
+     * {@code --cuda-graphs}: decode steps replayed from graphs issue the very launches of eager steps, so
+     * the ids are equal, not merely close; and the graphs were used (a capture per step shape, a replay
+     * for every other decode step).
+     */
+    @Test
+    void cudaGraphsGiveTheIdsOfEagerSteps() throws IOException {
+        Gpu.require();
+        Path model = TestModels.requireStories260K();
+        List<Request> requests = new ArrayList<>();
+        for (int[] prompt : List.of(new int[] {1}, new int[] {1, 403, 407}, new int[] {1, 9038, 2501, 263})) {
+            requests.add(new Request(prompt, NEW_TOKENS, SamplingParams.greedy(), true));
+        }
+        EngineOptions eagerOptions = EngineOptions.builder(model).device("cuda").attention("cuda").build();
+        try (Engine eager = Engine.load(ModelFolder.open(model), eagerOptions, null);
+             Engine graphed = Engine.load(ModelFolder.open(model), eagerOptions.toBuilder().cudaGraphs(true).build(),
+                     null)) {
+            List<Completion> expected = eager.generate(requests, GenerationListener.NONE);
+            List<Completion> actual = graphed.generate(requests, GenerationListener.NONE);
+            for (int r = 0; r < requests.size(); r++) {
+                assertArrayEquals(expected.get(r).generatedIds(), actual.get(r).generatedIds(), "request " + r);
+            }
+            int decodeSteps = graphed.lastStats().decodeSteps();
+            DecodeGraphs.Counts counts = graphed.decodeGraphCounts();
+            System.out.printf("stories260K on cuda with graphs: %d decode steps, %s%n", decodeSteps, counts);
+            assertEquals(decodeSteps, counts.captures() + counts.replays(), "each decode step ran once");
+            assertTrue(counts.replays() > counts.captures(), counts.toString());
+            assertTrue(counts.captures() <= 8, "block-table strides 1..16 and batch sizes: " + counts);
         }
     }
 

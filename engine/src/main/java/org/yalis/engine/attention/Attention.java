@@ -1,5 +1,7 @@
 package org.yalis.engine.attention;
 
+import java.util.Optional;
+
 import org.yalis.engine.tensor.Tensor;
 
 /**
@@ -24,6 +26,17 @@ public interface Attention extends AutoCloseable {
 
     /** One new token per sequence attending over all of its blocks. */
     void decode(int layer, Tensor queries, Tensor out);
+
+    /**
+     * What decides the launches of this step's {@link #writeKv}, {@link #prefill} and {@link #decode}
+     * calls, known after {@link #beginStep}: two steps with equal keys issue identical work (the same
+     * kernels, grids, parameters and device addresses, reading the step's layout from device memory), so
+     * a graph captured in one replays the other. Empty where that does not hold, as for attention that
+     * reads the step's layout on the host at call time; such steps always run eagerly.
+     */
+    default Optional<Record> graphKey() {
+        return Optional.empty();
+    }
 
     /** Bytes of cache memory this instance holds. */
     long kvCacheBytes();

@@ -3,8 +3,11 @@ package org.yalis.engine.cuda;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.OptionalLong;
 import java.util.function.Consumer;
 
@@ -16,9 +19,12 @@ import org.yalis.bindings.cuda.CublasHandle;
 import org.yalis.bindings.cuda.CudaDataType;
 import org.yalis.bindings.cuda.CudaDriver;
 import org.yalis.bindings.cuda.CudaException;
+import org.yalis.bindings.cuda.CudaGraph;
+import org.yalis.bindings.cuda.CudaGraphExec;
 import org.yalis.bindings.cuda.CudaMemcpyKind;
 import org.yalis.bindings.cuda.CudaRuntime;
 import org.yalis.bindings.cuda.CudaStream;
+import org.yalis.bindings.cuda.CudaStreamCaptureMode;
 import org.yalis.bindings.cuda.CudaStreamFlag;
 import org.yalis.bindings.cuda.GpuProbe;
 import org.yalis.bindings.cuda.KernelArguments;
@@ -29,6 +35,7 @@ import org.yalis.engine.metrics.StepClock;
 import org.yalis.engine.cpu.CpuBackend;
 import org.yalis.engine.tensor.ComputeBackend;
 import org.yalis.engine.tensor.DType;
+import org.yalis.engine.tensor.StepGraph;
 import org.yalis.engine.tensor.Tensor;
 import org.yalis.nativelib.KernelLaunch;
 import org.yalis.nativelib.YalisKernels;
@@ -79,6 +86,10 @@ public final class CudaBackend implements ComputeBackend, KernelDevice {
     private final CublasHandle blas;
     private final PooledDeviceAllocator.Block blasWorkspace;
     private EventStepClock clock;
+    /** Graphs captured and not closed yet; {@link #close} destroys them before the stream. */
+    private final Set<CudaStepGraph> graphs = new LinkedHashSet<>();
+    /** True while {@link #capture} records: everything but queued device work is refused then. */
+    private boolean capturing;
     /** Device scratch that f32/f16 weight chunks land in before their cast to bf16. */
     private PooledDeviceAllocator.Block conversionScratch;
     private boolean closed;
@@ -194,6 +205,7 @@ public final class CudaBackend implements ComputeBackend, KernelDevice {
     @Override
     public Tensor allocate(DType dtype, int rows, int cols) {
         makeCurrent();
+        refuseWhileCapturing("allocating device memory");
         return tensorOn(pool.allocate(bytesOf(dtype, rows, cols)), dtype, rows, cols);
     }
 
@@ -204,6 +216,7 @@ public final class CudaBackend implements ComputeBackend, KernelDevice {
     @Override
     public Tensor allocateScratch(DType dtype, int rows, int cols) {
         makeCurrent();
+        refuseWhileCapturing("allocating device memory");
         PooledDeviceAllocator.Block block = pool.allocate(bytesOf(dtype, rows, cols));
         scratchBlocks.put(block.address(), block);
         indices.forget(block.address());
@@ -214,6 +227,7 @@ public final class CudaBackend implements ComputeBackend, KernelDevice {
     @Override
     public void releaseScratch(Tensor scratch) {
         makeCurrent();
+        refuseWhileCapturing("releasing device memory");
         PooledDeviceAllocator.Block block = scratchBlocks.remove(scratch.data().address());
         if (block == null) {
             throw new IllegalArgumentException(scratch + " is not scratch of this backend, or was released already");
@@ -268,6 +282,7 @@ public final class CudaBackend implements ComputeBackend, KernelDevice {
     @Override
     public Tensor loadWeightColumns(Tensor hostSource, int firstColumn, int columns) {
         makeCurrent();
+        refuseWhileCapturing("loading a weight");
         requireHost(hostSource, "weight source");
         Tensor weight = allocate(DType.BF16, hostSource.rows(), columns);
         WeightUpload.upload(hostSource, firstColumn, columns, UPLOAD_CHUNK_BYTES, staging::reserve,
@@ -297,6 +312,7 @@ public final class CudaBackend implements ComputeBackend, KernelDevice {
     @Override
     public void copyFromHost(int[] source, Tensor destination) {
         makeCurrent();
+        refuseWhileCapturing("a copy from the host");
         requireDevice(destination, "destination");
         requireType(destination, DType.I32, "destination");
         requireFits(source.length, destination);
@@ -310,6 +326,7 @@ public final class CudaBackend implements ComputeBackend, KernelDevice {
     @Override
     public void copyFromHost(float[] source, Tensor destination) {
         makeCurrent();
+        refuseWhileCapturing("a copy from the host");
         requireDevice(destination, "destination");
         requireFits(source.length, destination);
         MemorySegment staged;
@@ -333,6 +350,7 @@ public final class CudaBackend implements ComputeBackend, KernelDevice {
     @Override
     public void copyToHost(Tensor source, float[] destination) {
         makeCurrent();
+        refuseWhileCapturing("a copy to the host");
         requireDevice(source, "source");
         if (destination.length < source.elementCount()) {
             throw new IndexOutOfBoundsException(source + " into " + destination.length + " floats");
@@ -353,6 +371,7 @@ public final class CudaBackend implements ComputeBackend, KernelDevice {
     /** The tensor's raw bytes (its dtype's bit patterns) into host memory; waits for the work queued before. */
     public void copyBytesToHost(Tensor source, MemorySegment hostDestination) {
         makeCurrent();
+        refuseWhileCapturing("a copy to the host");
         requireDevice(source, "source");
         requireHost(hostDestination, "destination");
         MemorySegment.copy(download(source), 0, hostDestination, 0, source.byteSize());
@@ -361,6 +380,7 @@ public final class CudaBackend implements ComputeBackend, KernelDevice {
     /** Raw bytes (the tensor's dtype's bit patterns) from host memory into the tensor; queued, not waited for. */
     public void copyBytesFromHost(MemorySegment hostSource, Tensor destination) {
         makeCurrent();
+        refuseWhileCapturing("a copy from the host");
         requireDevice(destination, "destination");
         requireHost(hostSource, "source");
         MemorySegment staged = staging.reserve(destination.byteSize());
@@ -545,6 +565,7 @@ public final class CudaBackend implements ComputeBackend, KernelDevice {
     @Override
     public void synchronize() {
         makeCurrent();
+        refuseWhileCapturing("waiting for the GPU");
         waitForStream();
     }
 
@@ -556,6 +577,7 @@ public final class CudaBackend implements ComputeBackend, KernelDevice {
     /** Frees the pool's cached blocks back to the device (after a measurement that used large scratch). */
     public void trimCache() {
         makeCurrent();
+        refuseWhileCapturing("freeing cached device memory");
         synchronize();
         pool.trim();
     }
@@ -619,6 +641,84 @@ public final class CudaBackend implements ComputeBackend, KernelDevice {
         }
     }
 
+    // ---- CUDA graphs -----------------------------------------------------------------------------
+
+    @Override
+    public boolean capturesGraphs() {
+        return true;
+    }
+
+    /**
+     * Captures {@code work} from this backend's stream into a CUDA graph and instantiates it. Capture is
+     * thread-local: other ranks' threads of this JVM may go on allocating and copying meanwhile. cuBLAS
+     * captures because its workspace was set at start-up (it would otherwise allocate); our kernels
+     * capture their parameters by value. Anything else {@code work} tries (an allocation, a host copy,
+     * a wait) throws before it reaches CUDA, and the half-made graph is discarded.
+     */
+    @Override
+    public StepGraph capture(Runnable work) {
+        makeCurrent();
+        refuseWhileCapturing("capturing another graph");
+        cuda.streamBeginCapture(stream, CudaStreamCaptureMode.THREAD_LOCAL);
+        capturing = true;
+        CudaGraph graph;
+        try {
+            work.run();
+        } catch (RuntimeException | Error e) {
+            try {
+                cuda.graphDestroy(cuda.streamEndCapture(stream));
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);   // an invalidated capture ends with an error and no graph
+            }
+            throw e;
+        } finally {
+            capturing = false;
+        }
+        graph = cuda.streamEndCapture(stream);
+        try {
+            CudaStepGraph captured = new CudaStepGraph(cuda.graphInstantiate(graph));
+            graphs.add(captured);
+            return captured;
+        } finally {
+            cuda.graphDestroy(graph);   // the executable graph keeps what it needs
+        }
+    }
+
+    private void refuseWhileCapturing(String what) {
+        if (capturing) {
+            throw new IllegalStateException(what + " while a CUDA graph is being captured: captured work may only "
+                    + "queue device operations (upload a step's inputs before capturing or replaying)");
+        }
+    }
+
+    /** An instantiated graph, launched on this backend's stream. */
+    private final class CudaStepGraph implements StepGraph {
+        private final CudaGraphExec exec;
+
+        CudaStepGraph(CudaGraphExec exec) {
+            this.exec = exec;
+        }
+
+        @Override
+        public void replay() {
+            makeCurrent();
+            refuseWhileCapturing("replaying a graph");
+            if (!graphs.contains(this)) {
+                throw new IllegalStateException("this CUDA graph was closed");
+            }
+            cuda.graphLaunch(exec, stream);
+        }
+
+        @Override
+        public void close() {
+            if (closed || !graphs.remove(this)) {
+                return;   // closing the backend destroyed it already
+            }
+            makeCurrent();
+            cuda.graphExecDestroy(exec);
+        }
+    }
+
     // ---- closing ---------------------------------------------------------------------------------
 
     /**
@@ -640,6 +740,10 @@ public final class CudaBackend implements ComputeBackend, KernelDevice {
         if (stream != null) {
             cleanup.run(() -> cuda.streamSynchronize(stream));
         }
+        for (CudaStepGraph graph : new ArrayList<>(graphs)) {
+            cleanup.run(() -> cuda.graphExecDestroy(graph.exec));
+        }
+        graphs.clear();
         if (blas != null) {
             cleanup.run(() -> cublas.destroy(blas));
         }

@@ -39,6 +39,8 @@ public final class LlamaModel {
     private final Tensor ropeSin;
     private final Workspace workspace;
     private final int maxStepTokens;
+    /** Present once {@link #replayDecodeFromGraphs} was called. */
+    private DecodeGraphs decodeGraphs;
 
     private LlamaModel(LlamaConfig config, LocalShape shape, ComputeBackend backend, Tensor embedTokens, List<Layer> layers, Norm finalNorm, Linear lmHead, int maxSequenceLength,
                        int maxStepTokens, int maxSequences) {
@@ -144,17 +146,53 @@ public final class LlamaModel {
     }
 
     /**
+     * Replays decode steps from graphs captured on the backend ({@code --cuda-graphs}): a decode step is
+     * hundreds of small launches, and one graph launch replaces them.
+     *
+     * @throws YalisException where the backend cannot capture graphs
+     */
+    public void replayDecodeFromGraphs() {
+        if (!backend.capturesGraphs()) {
+            throw new YalisException("--cuda-graphs needs --device cuda: the " + backend.name()
+                    + " backend runs every step as it is issued");
+        }
+        decodeGraphs = new DecodeGraphs(backend, DecodeGraphs.DEFAULT_CAPACITY);
+    }
+
+    /** How often decode steps were captured and replayed (zeros without {@link #replayDecodeFromGraphs}). */
+    public DecodeGraphs.Counts decodeGraphCounts() {
+        return decodeGraphs == null ? new DecodeGraphs.Counts(0, 0, 0) : decodeGraphs.counts();
+    }
+
+    /**
      * Runs one step: embeds the tokens, runs every block (reading and extending the KV cache behind
      * {@code attention}), and returns the logits of {@code step.logitRows()} ({@code rows x vocab},
      * valid until the next call).
      */
     public Tensor forward(StepInput step, Attention attention) {
-        int tokens = step.tokens();
-        Workspace.Views a = workspace.views(tokens, step.logitRows().length);
+        Workspace.Views a = workspace.views(step.tokens(), step.logitRows().length);
+        // The step's inputs reach the device first and everything after reads them there, so the work
+        // of a decode step can be a graph captured in an earlier step of the same shape.
         backend.copyFromHost(step.tokenIds(), a.tokenIds());
         backend.copyFromHost(step.positions(), a.positions());
+        if (step.logitRows().length > 0) {
+            backend.copyFromHost(step.logitRows(), a.logitRows());
+        }
         attention.beginStep(step.attention());
+        if (decodeGraphs != null && step.phase() == Phase.DECODE) {
+            // A replay skips the backend's host-side checks of index values; these are the ones that matter.
+            requireInRange(step.tokenIds(), config.vocabSize(), "token id");
+            requireInRange(step.positions(), ropeCos.rows(), "position");
+            decodeGraphs.run(step.tokens(), step.logitRows().length, attention,
+                    () -> layersAndLogits(step.phase(), a, attention));
+        } else {
+            layersAndLogits(step.phase(), a, attention);
+        }
+        return a.logits();
+    }
 
+    /** The model proper, on inputs already on the device. */
+    private void layersAndLogits(Phase phase, Workspace.Views a, Attention attention) {
         backend.embedding(embedTokens, a.tokenIds(), a.x());
         for (int i = 0; i < layers.size(); i++) {
             Layer layer = layers.get(i);
@@ -167,7 +205,7 @@ public final class LlamaModel {
             backend.rope(a.q(), shape.headDim(), a.positions(), ropeCos, ropeSin);
             backend.rope(a.k(), shape.headDim(), a.positions(), ropeCos, ropeSin);
             attention.writeKv(i, a.k(), a.v());
-            if (step.phase() == Phase.PREFILL) {
+            if (phase == Phase.PREFILL) {
                 attention.prefill(i, a.q(), a.attended());
             } else {
                 attention.decode(i, a.q(), a.attended());
@@ -185,14 +223,20 @@ public final class LlamaModel {
         }
 
         // Logits only where a token is sampled: the last position of each sequence that completes.
-        if (step.logitRows().length == 0) {
-            return a.logits();
+        if (a.last().rows() == 0) {
+            return;
         }
-        backend.copyFromHost(step.logitRows(), a.logitRows());
         backend.gatherRows(a.x(), a.logitRows(), a.last());
         finalNorm.forward(a.last(), a.last());
         lmHead.forward(a.last(), a.logits());
-        return a.logits();
+    }
+
+    private static void requireInRange(int[] values, int limit, String what) {
+        for (int value : values) {
+            if (value < 0 || value >= limit) {
+                throw new IllegalArgumentException(what + " " + value + " outside [0, " + limit + ")");
+            }
+        }
     }
 
     /** Reads checkpoint tensors by name and insists on the shapes the config implies. */

@@ -91,6 +91,22 @@ public interface ComputeBackend extends AutoCloseable {
     /** {@code out[i] = x[rowIndices[i]]}: picks the positions whose logits are needed. */
     void gatherRows(Tensor x, Tensor rowIndices, Tensor out);
 
+    /** Whether {@link #capture} works on this backend. */
+    default boolean capturesGraphs() {
+        return false;
+    }
+
+    /**
+     * Records the operations {@code work} issues, without running them, as a graph to replay later.
+     * The work must be pure device work: no allocation, no copy to or from the host, no waiting (a
+     * backend throws if it tries); it reads its per-step inputs from tensors uploaded before each replay.
+     *
+     * @throws UnsupportedOperationException where {@link #capturesGraphs} is false
+     */
+    default StepGraph capture(Runnable work) {
+        throw new UnsupportedOperationException("the " + name() + " backend cannot capture graphs");
+    }
+
     /** Waits until every operation issued so far has finished. */
     void synchronize();
 

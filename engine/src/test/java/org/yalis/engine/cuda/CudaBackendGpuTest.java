@@ -324,6 +324,52 @@ class CudaBackendGpuTest {
         }
     }
 
+    /**
+     * A graph of cuBLAS and kernel work replays on the tensors' current contents; a capture that tries a
+     * host copy is refused, discarded, and leaves the backend usable.
+     */
+    @Test
+    void aCapturedGraphReplaysMatmulAndKernelsOnNewContents() {
+        try (CudaBackend gpu = Gpu.backend()) {
+            int n = 8;
+            int k = 256;
+            int m = 64;
+            float[] weightValues = bf16Values(m * k, 0.1);
+            Tensor weight = activations(gpu, m, k, weightValues);
+            Tensor x = gpu.allocate(DType.BF16, n, k);
+            Tensor y = gpu.allocate(DType.BF16, n, m);
+            Tensor doubled = gpu.allocate(DType.BF16, n, m);
+            org.yalis.engine.tensor.StepGraph graph = gpu.capture(() -> {
+                gpu.matmul(x, weight, y);
+                gpu.add(doubled, y);   // doubled += y: kernels and cuBLAS in one graph
+            });
+            for (int round = 0; round < 3; round++) {
+                float[] input = bf16Values(n * k, 1);
+                gpu.copyFromHost(input, x);
+                gpu.copyFromHost(new float[n * m], doubled);
+                graph.replay();
+                float[] expected = new float[n * m];
+                try (CpuBackend cpu = new CpuBackend(1, WeightPlacement.COPY)) {
+                    Tensor cx = cpu.allocate(DType.F32, n, k);
+                    Tensor cw = cpu.allocate(DType.F32, m, k);
+                    Tensor cy = cpu.allocate(DType.F32, n, m);
+                    cpu.copyFromHost(input, cx);
+                    cpu.copyFromHost(weightValues, cw);
+                    cpu.matmul(cx, cw, cy);
+                    cpu.copyToHost(cy, expected);
+                }
+                assertClose("replay " + round, read(gpu, doubled), expected, Tolerances.BF16_OUTPUT);
+            }
+            graph.close();
+            IllegalStateException refused = assertThrows(IllegalStateException.class,
+                    () -> gpu.capture(() -> gpu.copyFromHost(new float[n * k], x)));
+            assertTrue(refused.getMessage().startsWith("a copy from the host while a CUDA graph is being captured"),
+                    refused.getMessage());
+            gpu.add(doubled, y);   // the stream left capture mode
+            gpu.synchronize();
+        }
+    }
+
     @Test
     void profilingTimesOnTheGpuTimeline() {
         try (Arena host = Arena.ofShared(); CudaBackend gpu = Gpu.backend()) {

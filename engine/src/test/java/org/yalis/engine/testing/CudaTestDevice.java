@@ -8,6 +8,7 @@ import java.util.function.Consumer;
 import org.yalis.bindings.cuda.KernelArguments;
 import org.yalis.engine.cuda.CudaBackend;
 import org.yalis.engine.tensor.DType;
+import org.yalis.engine.tensor.StepGraph;
 import org.yalis.engine.tensor.Tensor;
 import org.yalis.nativelib.KernelLaunch;
 
@@ -64,6 +65,11 @@ public final class CudaTestDevice implements TestDevice {
             backend.copyBytesToHost(tensor, host);
             return host.toArray(ValueLayout.JAVA_BYTE);
         }
+    }
+
+    @Override
+    public StepGraph capture(Runnable work) {
+        return backend.capture(work);
     }
 
     @Override

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Assumptions;
 
 import org.yalis.bindings.cuda.KernelArguments;
 import org.yalis.engine.tensor.DType;
+import org.yalis.engine.tensor.StepGraph;
 import org.yalis.engine.tensor.Tensor;
 import org.yalis.nativelib.KernelLaunch;
 import org.yalis.nativelib.sim.KernelSimulator;
@@ -65,6 +66,12 @@ public final class SimulatedKernelDevice implements TestDevice {
     private long nextAddress = FIRST_ADDRESS;
     private boolean queued;
     private int launches;
+    /** While {@link #capture} runs: the launches it recorded instead of running them. */
+    private List<RecordedLaunch> recording;
+
+    /** A launch as a graph keeps it: the kernel, its configuration, and a copy of every argument's bytes. */
+    private record RecordedLaunch(String kernel, KernelLaunch config, List<MemorySegment> arguments) {
+    }
 
     private SimulatedKernelDevice() {
     }
@@ -102,6 +109,7 @@ public final class SimulatedKernelDevice implements TestDevice {
 
 
     private Tensor allocate(DType dtype, int rows, int cols, byte[] contents) {
+        refuseWhileCapturing("allocating device memory");
         long bytes = Math.max(1, (long) rows * cols * dtype.byteSize());
         KernelSimulator.Buffer buffer = contents == null ? simulator.poisoned(Math.toIntExact(bytes))
                 : simulator.buffer(contents);
@@ -114,6 +122,7 @@ public final class SimulatedKernelDevice implements TestDevice {
 
     @Override
     public void releaseScratch(Tensor scratch) {
+        refuseWhileCapturing("releasing device memory");
         if (allocations.remove(scratch.data().address()) == null) {
             throw new IllegalArgumentException(scratch + " is not an allocation of this device");
         }
@@ -121,6 +130,7 @@ public final class SimulatedKernelDevice implements TestDevice {
 
     @Override
     public void copyFromHost(int[] values, Tensor destination) {
+        refuseWhileCapturing("a copy from the host");
         Allocation allocation = allocationAt(destination.data().address());
         long offset = destination.data().address() - allocation.address;
         if (offset + (long) values.length * 4 > allocation.bytes || values.length > destination.elementCount()) {
@@ -135,6 +145,7 @@ public final class SimulatedKernelDevice implements TestDevice {
 
     @Override
     public byte[] bytes(Tensor tensor) {
+        refuseWhileCapturing("a copy to the host");
         Allocation allocation = allocationAt(tensor.data().address());
         int offset = Math.toIntExact(tensor.data().address() - allocation.address);
         byte[] all = currentBytes(allocation);
@@ -177,13 +188,65 @@ public final class SimulatedKernelDevice implements TestDevice {
                 throw new AssertionError(kernel + " takes " + signature.size() + " parameters, the launch passed "
                         + values.size());
             }
-            Object[] parameters = new Object[values.size()];
-            for (int i = 0; i < parameters.length; i++) {
-                parameters[i] = decode(kernel, i, signature.get(i), values.get(i));
+            if (recording != null) {
+                List<MemorySegment> copies = new ArrayList<>();
+                for (MemorySegment value : values) {
+                    copies.add(scope.allocate(value.byteSize(), 8).copyFrom(value));
+                }
+                recording.add(new RecordedLaunch(kernel, config, List.copyOf(copies)));
+                return;
             }
-            simulator.launch(kernel, config, parameters);
-            queued = true;
-            launches++;
+            submit(kernel, config, values);
+        }
+    }
+
+    /** Decodes the arguments against the buffers allocated now (as a GPU reads memory at run time) and queues the launch. */
+    private void submit(String kernel, KernelLaunch config, List<MemorySegment> values) {
+        List<Parameter> signature = signatures().get(kernel);
+        Object[] parameters = new Object[values.size()];
+        for (int i = 0; i < parameters.length; i++) {
+            parameters[i] = decode(kernel, i, signature.get(i), values.get(i));
+        }
+        simulator.launch(kernel, config, parameters);
+        queued = true;
+        launches++;
+    }
+
+    @Override
+    public StepGraph capture(Runnable work) {
+        refuseWhileCapturing("capturing another graph");
+        List<RecordedLaunch> recorded = new ArrayList<>();
+        recording = recorded;
+        try {
+            work.run();
+        } finally {
+            recording = null;
+        }
+        return new StepGraph() {
+            private boolean closed;
+
+            @Override
+            public void replay() {
+                refuseWhileCapturing("replaying a graph");
+                if (closed) {
+                    throw new IllegalStateException("this graph was closed");
+                }
+                for (RecordedLaunch launch : recorded) {
+                    submit(launch.kernel(), launch.config(), launch.arguments());
+                }
+            }
+
+            @Override
+            public void close() {
+                closed = true;
+            }
+        };
+    }
+
+    private void refuseWhileCapturing(String what) {
+        if (recording != null) {
+            throw new IllegalStateException(what + " while a graph is being captured: captured work may only "
+                    + "queue launches");
         }
     }
 

@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 
 import org.yalis.engine.cuda.KernelDevice;
 import org.yalis.engine.tensor.DType;
+import org.yalis.engine.tensor.StepGraph;
 import org.yalis.engine.tensor.Tensor;
 
 /**
@@ -23,6 +24,13 @@ public interface TestDevice extends KernelDevice, AutoCloseable {
 
     /** The tensor's bytes once every launch queued so far has run. */
     byte[] bytes(Tensor tensor);
+
+    /**
+     * Records the launches {@code work} queues, without running them, as a graph that replays them with
+     * the same parameters (a CUDA graph on a GPU; the simulator keeps the argument bytes). Nothing but
+     * launches may happen while recording.
+     */
+    StepGraph capture(Runnable work);
 
     /** Tensors allocated (scratch and uploads) and not released: what a leak check counts. */
     int liveAllocations();
