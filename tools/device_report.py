@@ -65,11 +65,11 @@ def main():
     print("Yalis-J device check")
     stages = os.path.join(out, "stages.tsv")
     if os.path.exists(stages):
-        print(f"{'stage':<12} {'outcome':<34} {'seconds':>7}")
+        print(f"{'stage':<17} {'outcome':<34} {'seconds':>7}")
         with open(stages) as f:
             for line in f:
                 name, outcome, seconds = (line.rstrip("\n").split("\t") + ["", ""])[:3]
-                print(f"{name:<12} {outcome:<34} {seconds:>7}")
+                print(f"{name:<17} {outcome:<34} {seconds:>7}")
     for label, folder in (("GPU tests", "junit"), ("stories260K", "junit-stories")):
         counts = junit_counts(os.path.join(out, folder))
         if counts:
