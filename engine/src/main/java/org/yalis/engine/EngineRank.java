@@ -75,6 +75,8 @@ final class EngineRank implements AutoCloseable {
     /** The phase of the step being run: per-phase collectives read it. */
     private final AtomicReference<Phase> phase;
     private BatchStats lastStats;
+    /** Where the greedy tokens of a step are picked on the backend: one int per sampled sequence. */
+    private Tensor greedyTokens;
 
     private EngineRank(EngineOptions options, Communicator world, List<Communicator> groups, ModelFolder folder,
                        Arena checkpointArena,
@@ -326,6 +328,7 @@ final class EngineRank implements AutoCloseable {
         Arrays.fill(firstToken, -1);
         int vocab = model.shape().vocab();
         float[] logits = new float[0];
+        int[] greedyIds = new int[0];
         int prefillTokens = 0, decodeTokens = 0, prefillSteps = 0, decodeSteps = 0;
         long prefillNanos = 0, decodeNanos = 0;
         long start = System.nanoTime();
@@ -344,10 +347,26 @@ final class EngineRank implements AutoCloseable {
                     profiler.beginStep(step.phase());
                 }
                 Tensor logitsOnDevice = model.forward(stepInput(step), attention);
-                if (logits.length < logitsOnDevice.elementCount()) {
-                    logits = new float[(int) logitsOnDevice.elementCount()];
+                // A step whose sequences all sample greedily takes its tokens from the backend's argmax (the
+                // same choice as Sampler's): one int per sequence comes back instead of a vocabulary of floats.
+                boolean greedy = allGreedy(step, requests);
+                if (greedy) {
+                    int rows = logitsOnDevice.rows();
+                    if (greedyTokens == null || greedyTokens.rows() < rows) {
+                        greedyTokens = backend.allocate(DType.I32, Math.max(rows, options.maxBatch()), 1);
+                    }
+                    Tensor picked = greedyTokens.firstRows(rows);
+                    backend.argmaxRows(logitsOnDevice, picked);
+                    if (greedyIds.length < rows) {
+                        greedyIds = new int[rows];
+                    }
+                    backend.copyToHost(picked, greedyIds);
+                } else {
+                    if (logits.length < logitsOnDevice.elementCount()) {
+                        logits = new float[(int) logitsOnDevice.elementCount()];
+                    }
+                    backend.copyToHost(logitsOnDevice, logits);
                 }
-                backend.copyToHost(logitsOnDevice, logits);
                 if (profiler != null) {
                     profiler.endStep(step.tokens());
                 }
@@ -369,8 +388,8 @@ final class EngineRank implements AutoCloseable {
                     }
                     Sequence sequence = chunk.sequence();
                     Request request = requests.get(sequence.index());
-                    int token = Sampler.sample(logits, row++ * vocab, vocab, request.sampling(), sequence.index(),
-                            sequence.generatedCount());
+                    int token = greedy ? greedyIds[row++] : Sampler.sample(logits, row++ * vocab, vocab,
+                            request.sampling(), sequence.index(), sequence.generatedCount());
                     sequence.append(token);
                     if (firstToken[sequence.index()] < 0) {
                         firstToken[sequence.index()] = stepEnd;
@@ -398,6 +417,16 @@ final class EngineRank implements AutoCloseable {
         lastStats = new BatchStats(prefillTokens, millis(prefillNanos), prefillSteps, decodeTokens, millis(decodeNanos),
                 decodeSteps, scheduler.preemptions(), millis(System.nanoTime() - start));
         return List.of(completions);
+    }
+
+    /** Whether every sequence that samples in {@code step} samples greedily. */
+    private static boolean allGreedy(ScheduledStep step, List<Request> requests) {
+        for (ScheduledStep.Chunk chunk : step.chunks()) {
+            if (chunk.samples() && !requests.get(chunk.sequence().index()).sampling().isGreedy()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

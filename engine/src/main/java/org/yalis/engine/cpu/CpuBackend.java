@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import org.yalis.bindings.posix.Libc;
+import org.yalis.engine.sample.Sampler;
 import org.yalis.engine.tensor.ComputeBackend;
 import org.yalis.engine.tensor.DType;
 import org.yalis.engine.tensor.Tensor;
@@ -111,6 +112,24 @@ public final class CpuBackend implements ComputeBackend {
     public void copyToHost(Tensor source, float[] destination) {
         requireType(source, DType.F32);
         MemorySegment.copy(source.data(), FLOAT, 0, destination, 0, (int) source.elementCount());
+    }
+
+    @Override
+    public void copyToHost(Tensor source, int[] destination) {
+        requireType(source, DType.I32);
+        MemorySegment.copy(source.data(), INT, 0, destination, 0, (int) source.elementCount());
+    }
+
+    @Override
+    public void argmaxRows(Tensor logits, Tensor out) {
+        requireType(logits, DType.F32);
+        requireType(out, DType.I32);
+        if (out.elementCount() < logits.rows()) {
+            throw new IllegalArgumentException("argmaxRows: " + logits.rows() + " rows into " + out);
+        }
+        for (int r = 0; r < logits.rows(); r++) {
+            out.data().setAtIndex(INT, r, Sampler.argmax(logits.data(), (long) r * logits.cols(), logits.cols()));
+        }
     }
 
     @Override

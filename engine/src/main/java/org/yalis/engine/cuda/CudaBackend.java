@@ -369,6 +369,18 @@ public final class CudaBackend implements ComputeBackend, KernelDevice {
     }
 
     /** The tensor's raw bytes (its dtype's bit patterns) into host memory; waits for the work queued before. */
+    @Override
+    public void copyToHost(Tensor source, int[] destination) {
+        makeCurrent();
+        refuseWhileCapturing("a copy to the host");
+        requireDevice(source, "source");
+        requireType(source, DType.I32, "source");
+        if (destination.length < source.elementCount()) {
+            throw new IndexOutOfBoundsException(source + " into " + destination.length + " ints");
+        }
+        MemorySegment.copy(download(source), INT, 0, destination, 0, (int) source.elementCount());
+    }
+
     public void copyBytesToHost(Tensor source, MemorySegment hostDestination) {
         makeCurrent();
         refuseWhileCapturing("a copy to the host");
@@ -536,6 +548,22 @@ public final class CudaBackend implements ComputeBackend, KernelDevice {
     }
 
     /** One device-to-device copy per row on the stream (the logits' vocabulary blocks: a few rows). */
+    @Override
+    public void argmaxRows(Tensor logits, Tensor out) {
+        makeCurrent();
+        requireDevice(logits, "logits");
+        requireDevice(out, "out");
+        requireType(logits, DType.F32, "logits");
+        requireType(out, DType.I32, "out");
+        if (out.elementCount() < logits.rows()) {
+            throw new IllegalArgumentException("argmaxRows: " + logits.rows() + " rows into " + out);
+        }
+        if (logits.rows() > 0) {
+            KernelOps.argmaxRows(this, logits, out);
+        }
+        indices.forget(out.data().address());
+    }
+
     @Override
     public void copyIntoColumns(Tensor source, Tensor destination, int firstColumn) {
         makeCurrent();

@@ -69,6 +69,14 @@ final class KernelOps {
                 .pointer(rowIndices.data()).pointer(out.data()).int32(out.rows()).int64(x.rowBytes()).int32(x.rows()));
     }
 
+    /** {@code out[r]} = the lowest index of the largest value of f32 row {@code r} (no values written back). */
+    static void argmaxRows(KernelDevice device, Tensor logits, Tensor out) {
+        int rows = logits.rows();
+        int vocab = logits.cols();
+        device.launch(YalisKernels.ARGMAX_F32, KernelLaunch.rowReduction(rows, vocab), a -> a.pointer(logits.data())
+                .int32(rows).int32(vocab).pointer(out.data()).pointer(MemorySegment.NULL));
+    }
+
     /** Converts {@code elements} f32 or f16 values at {@code source} to bf16 at {@code destination}. */
     static void castToBf16(KernelDevice device, DType sourceType, MemorySegment source, MemorySegment destination,
                            long elements) {

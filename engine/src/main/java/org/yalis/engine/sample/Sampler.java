@@ -1,5 +1,7 @@
 package org.yalis.engine.sample;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
@@ -18,11 +20,20 @@ public final class Sampler {
 
     /** The index of the largest logit (the lowest index on ties). */
     public static int argmax(float[] logits, int offset, int vocab) {
+        return argmax(MemorySegment.ofArray(logits), offset, vocab);
+    }
+
+    /**
+     * {@link #argmax(float[], int, int)} over f32 values in memory (a CPU backend's logits): the lowest
+     * index of the largest value; a NaN never wins, except at index 0, where the scan starts.
+     */
+    public static int argmax(MemorySegment logits, long offset, int vocab) {
         int best = 0;
-        float bestValue = logits[offset];
+        float bestValue = logits.getAtIndex(ValueLayout.JAVA_FLOAT, offset);
         for (int i = 1; i < vocab; i++) {
-            if (logits[offset + i] > bestValue) {
-                bestValue = logits[offset + i];
+            float value = logits.getAtIndex(ValueLayout.JAVA_FLOAT, offset + i);
+            if (value > bestValue) {
+                bestValue = value;
                 best = i;
             }
         }

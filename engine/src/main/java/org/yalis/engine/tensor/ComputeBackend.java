@@ -64,6 +64,16 @@ public interface ComputeBackend extends AutoCloseable {
      */
     void rmsnormFromSumOfSquares(Tensor x, Tensor sumOfSquares, int width, Tensor weight, float eps, Tensor out);
 
+    /** Copies an I32 tensor (all of it) into {@code destination}, waiting for pending work. */
+    void copyToHost(Tensor source, int[] destination);
+
+    /**
+     * {@code out[r]} = the greedy token of row {@code r} of the f32 {@code logits}: the choice of
+     * {@code Sampler.argmax}, bit for bit (the lowest index of the largest value; a NaN never wins). A
+     * greedy step then copies back one int per sequence instead of a vocabulary of floats.
+     */
+    void argmaxRows(Tensor logits, Tensor out);
+
     /** {@code out = x · weightᵀ}: {@code x} is {@code n x in}, {@code weight} is {@code out x in}. */
     void matmul(Tensor x, Tensor weight, Tensor out);
 

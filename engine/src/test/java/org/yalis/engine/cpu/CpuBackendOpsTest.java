@@ -167,6 +167,34 @@ class CpuBackendOpsTest {
     // ---------------------------------------------------------------- siluMul, add
 
     @Test
+    void argmaxRowsPicksSamplersGreedyTokens() {
+        int rows = 4;
+        int vocab = 1000;
+        float[] logits = new float[rows * vocab];
+        Random random = new Random(5);
+        for (int i = 0; i < logits.length; i++) {
+            logits[i] = (float) random.nextGaussian();
+        }
+        logits[17] = 9;                  // row 0: a tie, the lower index wins
+        logits[400] = 9;
+        logits[vocab + 3] = Float.NaN;   // row 1: a NaN never wins
+        logits[2 * vocab] = Float.NaN;   // row 2: ... except at index 0, where the scan starts
+        try (CpuBackend backend = new CpuBackend(1, WeightPlacement.COPY)) {
+            Tensor in = HostTensors.activations(backend, rows, vocab, logits);
+            Tensor out = backend.allocate(DType.I32, rows + 2, 1);
+            backend.argmaxRows(in, out);
+            int[] picked = new int[rows + 2];
+            backend.copyToHost(out, picked);
+            for (int r = 0; r < rows; r++) {
+                assertEquals(org.yalis.engine.sample.Sampler.argmax(logits, r * vocab, vocab), picked[r], "row " + r);
+            }
+            assertEquals(17, picked[0]);
+            assertEquals(0, picked[2]);
+            assertThrows(IllegalArgumentException.class, () -> backend.argmaxRows(in, out.firstRows(rows - 1)));
+        }
+    }
+
+    @Test
     void siluMulHandValues() {
         // silu(0) * 5 = 0; silu(1) * 2 = 2 / (1 + e^-1) = 1.4621172; silu(-1) * 1 = -1 / (1 + e) = -0.26894142
         try (CpuBackend backend = new CpuBackend(1, WeightPlacement.COPY)) {

@@ -281,6 +281,11 @@ abstract class KernelChecks {
             assertEquals(logits[r * vocab + expected[r]], values[r], where("yalis_argmax_f32 value"));
         }
 
+        // The backend's greedy pick launches the same kernel, without values.
+        Tensor picked = device.allocateScratch(DType.I32, rows, 1);
+        KernelOps.argmaxRows(device, in, picked);
+        assertArrayEquals(expected, device.ints(picked), where("KernelOps.argmaxRows"));
+
         short[] bf16 = randomBf16(rows * 4096, 4);
         Tensor bfIn = device.uploadBf16(bf16, rows, 4096);
         Tensor bfIndex = device.allocateScratch(DType.I32, rows, 1);

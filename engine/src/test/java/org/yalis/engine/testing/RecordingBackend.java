@@ -142,6 +142,17 @@ public final class RecordingBackend implements ComputeBackend {
     }
 
     @Override
+    public void copyToHost(Tensor source, int[] destination) {
+        refuseWhileCapturing("a copy to the host");
+        delegate.copyToHost(source, destination);
+    }
+
+    @Override
+    public void argmaxRows(Tensor logits, Tensor out) {
+        issue(() -> delegate.argmaxRows(logits, out));
+    }
+
+    @Override
     public void embedding(Tensor table, Tensor tokenIds, Tensor out) {
         issue(() -> delegate.embedding(table, tokenIds, out));
     }
