@@ -275,6 +275,7 @@ final class BenchCommand implements Callable<Integer> {
             counts.put("captures", graphs.captures());
             counts.put("replays", graphs.replays());
             counts.put("held", graphs.held());
+            counts.put("failed_captures", graphs.failedCaptures());
             result.put("decode_graphs", counts);
         }
 

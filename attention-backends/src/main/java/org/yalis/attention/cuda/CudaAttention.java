@@ -92,7 +92,9 @@ final class CudaAttention implements Attention {
         requireStep();
         return Optional.of(new LaunchShape(layout.sequences(), layout.tokens(), layout.blockTableStride(),
                 layout.maxQueryLength(), decodePlan == null ? 0 : decodePlan.splits(),
-                layoutBuffer.data().address(), workspace == null ? 0 : workspace.data().address()));
+                layoutBuffer.data().address(),
+                // Unsplit decode reads no workspace: its growth must not force new captures of unsplit shapes.
+                decodePlan != null && decodePlan.splits() > 1 ? workspace.data().address() : 0));
     }
 
     @Override

@@ -102,6 +102,7 @@ class StoriesGreedyGpuTest {
             int decodeSteps = graphed.lastStats().decodeSteps();
             DecodeGraphs.Counts counts = graphed.decodeGraphCounts();
             System.out.printf("stories260K on cuda with graphs: %d decode steps, %s%n", decodeSteps, counts);
+            assertEquals(0, counts.failedCaptures(), counts.toString());
             assertEquals(decodeSteps, counts.captures() + counts.replays(), "each decode step ran once");
             assertTrue(counts.replays() > counts.captures(), counts.toString());
             assertTrue(counts.captures() <= 8, "block-table strides 1..16 and batch sizes: " + counts);

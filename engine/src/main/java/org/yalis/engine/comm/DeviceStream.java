@@ -31,7 +31,7 @@ import org.yalis.bindings.cuda.CudaStream;
  *   <li><b>Threads.</b> Call collectives from the thread that drives the backend; a communicator
  *       makes its GPU current on a thread it has not seen before ({@code cudaSetDevice}).</li>
  *   <li><b>CUDA graphs.</b> {@code nccl} collectives may be captured with the backend's kernels;
- *       captured calls are counted in the stats with their bytes but without time.</li>
+ *       captured calls are not counted in the stats (replays run them without the communicator).</li>
  *   <li><b>Shutdown.</b> Synchronize the stream before destroying it in {@code close()}; the engine
  *       closes the backend before the communicators, which queue nothing more after it.</li>
  * </ol>

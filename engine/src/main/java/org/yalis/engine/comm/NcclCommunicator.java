@@ -47,7 +47,8 @@ import org.yalis.engine.tensor.Tensor;
  * ({@link QueuedCollectives}): the host clock would measure the launch only, and synchronizing the
  * stream to read it would take away the overlap the stream exists for. Finished collectives are
  * counted when the next one is queued and when {@link #stats()} is read, which waits for the last.
- * Collectives captured into a CUDA graph are counted with their bytes and no time.
+ * Collectives captured into a CUDA graph are not counted: its replays run them without this code, so
+ * under {@code --cuda-graphs} the stats hold the steps that ran as issued.
  *
  * <h2>Failure</h2>
  * A failed call, or an asynchronous error NCCL reports after one ({@code ncclCommGetAsyncError}),
@@ -340,8 +341,11 @@ public final class NcclCommunicator implements Communicator {
             cuda.deviceSynchronize();
         }
         CudaStream stream = collectiveStream.current();
-        queued.harvestFinished(stats);
         boolean timed = !collectiveStream.capturing(stream);
+        if (timed) {
+            // Harvesting queries events, which a thread capturing a graph may not do (cudaErrorStreamCaptureUnsupported).
+            queued.harvestFinished(stats);
+        }
         CudaEvent start = timed ? queued.start() : null;
         try {
             call.accept(stream);
@@ -353,8 +357,6 @@ public final class NcclCommunicator implements Communicator {
         }
         if (timed) {
             queued.queued(start, operation, bytes, System.nanoTime());
-        } else {
-            stats.record(operation, bytes, 0);
         }
         asyncError().ifPresent(message -> {
             throw new CommunicationException(message);

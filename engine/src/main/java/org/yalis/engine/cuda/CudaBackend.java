@@ -29,6 +29,8 @@ import org.yalis.bindings.cuda.CudaStreamFlag;
 import org.yalis.bindings.cuda.GpuProbe;
 import org.yalis.bindings.cuda.KernelArguments;
 import org.yalis.engine.YalisException;
+import org.yalis.engine.comm.DeviceStream;
+import org.yalis.engine.comm.DeviceStreamSource;
 import org.yalis.engine.comm.LaunchEnvironment;
 import org.yalis.engine.cpu.Numerics;
 import org.yalis.engine.metrics.StepClock;
@@ -60,7 +62,7 @@ import org.yalis.nativelib.YalisKernels;
  * backend. The engine may call from any thread (one at a time): each call binds the thread to this
  * GPU's context first.
  */
-public final class CudaBackend implements ComputeBackend, KernelDevice {
+public final class CudaBackend implements ComputeBackend, KernelDevice, DeviceStreamSource {
     /** Pinned staging to start with; a larger copy grows it. */
     static final long STAGING_BYTES = 64L << 20;
     /** Weight bytes per staged chunk (in the checkpoint's dtype). */
@@ -186,6 +188,16 @@ public final class CudaBackend implements ComputeBackend, KernelDevice {
     /** The stream every operation of this backend is queued on (for NCCL and tests). */
     public CudaStream stream() {
         return stream;
+    }
+
+    /**
+     * This backend's stream and GPU, for device collectives to queue on: an {@code nccl} all-reduce is
+     * then ordered after the kernels that made its input and before those that read its result, with no
+     * device-wide synchronization, and a decode step captured as a CUDA graph captures it too.
+     */
+    @Override
+    public DeviceStream deviceStream() {
+        return new DeviceStream(context.ordinal(), stream);
     }
 
     /** Whether {@link #close} has not run yet. */

@@ -1,9 +1,11 @@
 package org.yalis.engine.model;
 
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import org.yalis.engine.attention.Attention;
 import org.yalis.engine.tensor.ComputeBackend;
@@ -23,8 +25,11 @@ import org.yalis.engine.tensor.StepGraph;
 public final class DecodeGraphs {
     static final int DEFAULT_CAPACITY = 32;
 
-    /** Captures and replays so far (each decode step is one or the other), and graphs held now. */
-    public record Counts(int captures, int replays, int held) {
+    /**
+     * Captures and replays so far, graphs held now, and captures that failed (their shapes then run as
+     * issued). Every decode step with a graph key is a capture, a replay, or a step of a failed shape.
+     */
+    public record Counts(int captures, int replays, int held, int failedCaptures) {
     }
 
     private record Shape(int tokens, int sampled, Record attention) {
@@ -33,6 +38,8 @@ public final class DecodeGraphs {
     private final ComputeBackend backend;
     private final int capacity;
     private final LinkedHashMap<Shape, StepGraph> graphs = new LinkedHashMap<>(16, 0.75f, true);
+    /** Shapes whose capture failed: they run as issued from then on. */
+    private final Set<Shape> uncapturable = new HashSet<>();
     private int captures;
     private int replays;
 
@@ -66,7 +73,20 @@ public final class DecodeGraphs {
         // for the steps after it: kernels that load on their first launch, as cuBLAS's may, load outside
         // the capture. PyTorch warms up before capturing for the same reason.
         work.run();
-        graphs.put(shape, backend.capture(work));
+        if (uncapturable.contains(shape)) {
+            return;
+        }
+        try {
+            graphs.put(shape, backend.capture(work));
+        } catch (RuntimeException e) {
+            // This step's results stand (it ran as issued); steps of its shape go on without a graph.
+            uncapturable.add(shape);
+            if (uncapturable.size() == 1) {
+                System.err.println("warning: --cuda-graphs: a decode step could not be captured, so steps of its "
+                        + "shape run as issued: " + e.getMessage());
+            }
+            return;
+        }
         captures++;
         evictBeyondCapacity();
     }
@@ -81,6 +101,6 @@ public final class DecodeGraphs {
     }
 
     Counts counts() {
-        return new Counts(captures, replays, graphs.size());
+        return new Counts(captures, replays, graphs.size(), uncapturable.size());
     }
 }

@@ -161,7 +161,7 @@ public final class LlamaModel {
 
     /** How often decode steps were captured and replayed (zeros without {@link #replayDecodeFromGraphs}). */
     public DecodeGraphs.Counts decodeGraphCounts() {
-        return decodeGraphs == null ? new DecodeGraphs.Counts(0, 0, 0) : decodeGraphs.counts();
+        return decodeGraphs == null ? new DecodeGraphs.Counts(0, 0, 0, 0) : decodeGraphs.counts();
     }
 
     /**

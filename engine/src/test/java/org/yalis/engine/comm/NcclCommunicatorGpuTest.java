@@ -105,6 +105,42 @@ class NcclCommunicatorGpuTest {
         }
     }
 
+    /**
+     * On the compute backend's own stream (as the engine hands it over), a collective joins a captured
+     * CUDA graph: the graph of "x += 1, all-reduce x" replayed twice adds 2. Capturing after an eager
+     * collective also proves that nothing the communicator does on the capturing thread is forbidden
+     * there (such as querying the timing events of earlier collectives).
+     */
+    @Test
+    void collectivesOnTheBackendsStreamAreCapturedIntoAGraph() {
+        try (org.yalis.engine.cuda.CudaBackend backend = org.yalis.engine.testing.Gpu.backend();
+             NcclCommunicator nccl = NcclCommunicator.create(oneRankHostGroup(), backend.deviceOrdinal())) {
+            nccl.useDeviceStream(backend.deviceStream());
+            Tensor x = backend.allocate(DType.BF16, 1, 256);
+            Tensor one = backend.allocate(DType.BF16, 1, 256);
+            float[] ones = new float[256];
+            java.util.Arrays.fill(ones, 1);
+            backend.copyFromHost(new float[256], x);
+            backend.copyFromHost(ones, one);
+            nccl.allReduceSum(x);   // eager: its timing events are still pending when the capture starts
+            org.yalis.engine.tensor.StepGraph graph = backend.capture(() -> {
+                backend.add(x, one);
+                nccl.allReduceSum(x);
+            });
+            float[] result = new float[256];
+            try {
+                graph.replay();
+                graph.replay();
+                backend.copyToHost(x, result);
+            } finally {
+                graph.close();   // before the communicator: NCCL's destroy waits for graphs holding its collectives
+            }
+            float[] twos = new float[256];
+            java.util.Arrays.fill(twos, 2);
+            assertArrayEquals(twos, result);
+        }
+    }
+
     @Test
     void allGatherAndBroadcastMoveDeviceBytes() {
         try (NcclCommunicator nccl = NcclCommunicator.create(oneRankHostGroup(), 0)) {

@@ -177,7 +177,7 @@ class DecodeGraphsTest {
             DecodeGraphs.Counts counts = graphed.decodeGraphCounts();
             assertEquals(3, counts.captures(), "one capture per decode batch size (1, 3, 2)");
             assertEquals(decodeSteps - 3, counts.replays(), "every decode step but the capturing ones replays");
-            assertEquals(new DecodeGraphs.Counts(0, 0, 0), eager.decodeGraphCounts());
+            assertEquals(new DecodeGraphs.Counts(0, 0, 0, 0), eager.decodeGraphCounts());
         }
     }
 
@@ -191,7 +191,7 @@ class DecodeGraphsTest {
             StepInput step = step(Phase.DECODE, 2, 1);
             assertArrayEquals(logits(eagerBackend, eager.forward(step, new ReversingAttention(eagerBackend, false))),
                     logits(backend, graphed.forward(step, new ReversingAttention(backend, false))));
-            assertEquals(new DecodeGraphs.Counts(0, 0, 0), graphed.decodeGraphCounts());
+            assertEquals(new DecodeGraphs.Counts(0, 0, 0, 0), graphed.decodeGraphCounts());
         }
     }
 
@@ -245,9 +245,34 @@ class DecodeGraphsTest {
             float[] count = new float[1];
             backend.copyToHost(counter, count);
             assertEquals(shapes.length, count[0], "each run does the work exactly once: as issued, or replayed");
-            assertEquals(new DecodeGraphs.Counts(5, 1, 2), graphs.counts());
+            assertEquals(new DecodeGraphs.Counts(5, 1, 2, 0), graphs.counts());
             assertEquals(3, backend.closedGraphs().size());
             assertTrue(backend.closedGraphs().stream().allMatch(RecordingBackend.RecordedGraph::isClosed));
+        }
+    }
+
+    @Test
+    void aShapeThatCannotBeCapturedRunsAsIssuedFromThenOn() {
+        try (RecordingBackend backend = new RecordingBackend(new CpuBackend(1, WeightPlacement.COPY))) {
+            Tensor counter = backend.allocate(DType.F32, 1, 1);
+            Tensor one = backend.allocate(DType.F32, 1, 1);
+            backend.copyFromHost(new float[] {0}, counter);
+            DecodeGraphs graphs = new DecodeGraphs(backend, 4);
+            ReversingAttention attention = new ReversingAttention(backend, true);
+            attention.beginStep(new AttentionBatch(new int[] {0}, new int[] {1}, new int[] {1}, new int[][] {{0}},
+                    new int[1]));
+            // Work with a host copy inside: fine as issued, refused while capturing.
+            Runnable work = () -> {
+                backend.copyFromHost(new float[] {1}, one);
+                backend.add(counter, one);
+            };
+            for (int step = 0; step < 3; step++) {
+                graphs.run(1, 1, attention, work);
+            }
+            float[] count = new float[1];
+            backend.copyToHost(counter, count);
+            assertEquals(3, count[0], "every step ran, each once");
+            assertEquals(new DecodeGraphs.Counts(0, 0, 0, 1), graphs.counts(), "one failed capture, not retried");
         }
     }
 
