@@ -526,6 +526,46 @@ public final class CudaBackend implements ComputeBackend, KernelDevice, DeviceSt
     }
 
     @Override
+    public void ropeQk(Tensor q, Tensor k, int headDim, Tensor positions, Tensor cos, Tensor sin) {
+        makeCurrent();
+        requireBf16Device(q, "q");
+        requireBf16Device(k, "k");
+        requireDevice(positions, "positions");
+        requireType(positions, DType.I32, "positions");
+        for (Tensor table : new Tensor[] {cos, sin}) {
+            requireDevice(table, "rope table");
+            requireType(table, DType.F32, "rope table");
+        }
+        int half = headDim / 2;
+        if (headDim < 2 || headDim % 2 != 0 || q.cols() % headDim != 0 || k.cols() % headDim != 0
+                || k.rows() != q.rows() || cos.cols() != half || sin.cols() != half || sin.rows() != cos.rows()
+                || positions.elementCount() < q.rows()) {
+            throw new IllegalArgumentException("rope shapes: q " + q + ", k " + k + ", head_dim " + headDim
+                    + ", positions " + positions + ", cos " + cos + ", sin " + sin);
+        }
+        indices.check(positions, q.rows(), cos.rows(), "position");
+        KernelOps.ropeQk(this, q, k, headDim, positions, cos, sin);
+    }
+
+    @Override
+    public void addRmsnorm(Tensor residual, Tensor addend, Tensor weight, float eps, Tensor out) {
+        makeCurrent();
+        requireBf16Device(residual, "residual");
+        requireBf16Device(addend, "addend");
+        requireBf16Device(weight, "weight");
+        requireBf16Device(out, "out");
+        requireSameShape(residual, addend);
+        requireSameShape(residual, out);
+        if (weight.elementCount() != residual.cols()) {
+            throw new IllegalArgumentException("addRmsnorm shapes: residual " + residual + ", weight " + weight);
+        }
+        if (out.data().address() == residual.data().address()) {
+            throw new IllegalArgumentException("addRmsnorm writes out and residual both: they must be different tensors");
+        }
+        KernelOps.addRmsnorm(this, residual, addend, weight, eps, out);
+    }
+
+    @Override
     public void siluMul(Tensor gate, Tensor up, Tensor out) {
         makeCurrent();
         requireBf16Device(gate, "gate");

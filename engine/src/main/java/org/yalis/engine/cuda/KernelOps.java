@@ -51,6 +51,22 @@ final class KernelOps {
                 .int32(cos.rows()));
     }
 
+    /** RoPE in place on the queries and the keys, one launch for both. */
+    static void ropeQk(KernelDevice device, Tensor q, Tensor k, int headDim, Tensor positions, Tensor cos,
+                       Tensor sin) {
+        device.launch(YalisKernels.ROPE_QK_BF16, KernelLaunch.perRow(q.rows()), a -> a.pointer(q.data())
+                .int32(q.cols() / headDim).int64(q.cols()).pointer(k.data()).int32(k.cols() / headDim).int64(k.cols())
+                .int32(q.rows()).int32(headDim).pointer(positions.data()).pointer(cos.data()).pointer(sin.data())
+                .int32(cos.rows()));
+    }
+
+    /** {@code residual += addend} (stored in bf16), then {@code out = rmsnorm(residual) * weight}. */
+    static void addRmsnorm(KernelDevice device, Tensor residual, Tensor addend, Tensor weight, float eps, Tensor out) {
+        device.launch(YalisKernels.ADD_RMSNORM_BF16, KernelLaunch.rmsnorm(residual.rows(), residual.cols()),
+                a -> a.pointer(residual.data()).pointer(addend.data()).pointer(weight.data()).pointer(out.data())
+                        .int32(residual.rows()).int32(residual.cols()).float32(eps));
+    }
+
     static void siluMul(KernelDevice device, Tensor gate, Tensor up, Tensor out) {
         long n = gate.elementCount();
         device.launch(YalisKernels.SILU_MUL_BF16, KernelLaunch.elementwise(n), a -> a.pointer(gate.data())

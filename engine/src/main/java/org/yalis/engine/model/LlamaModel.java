@@ -202,8 +202,7 @@ public final class LlamaModel {
             layer.q().forward(a.normed(), a.q());
             layer.k().forward(a.normed(), a.k());
             layer.v().forward(a.normed(), a.v());
-            backend.rope(a.q(), shape.headDim(), a.positions(), ropeCos, ropeSin);
-            backend.rope(a.k(), shape.headDim(), a.positions(), ropeCos, ropeSin);
+            backend.ropeQk(a.q(), a.k(), shape.headDim(), a.positions(), ropeCos, ropeSin);
             attention.writeKv(i, a.k(), a.v());
             if (phase == Phase.PREFILL) {
                 attention.prefill(i, a.q(), a.attended());
@@ -211,10 +210,10 @@ public final class LlamaModel {
                 attention.decode(i, a.q(), a.attended());
             }
             layer.o().forward(a.attended(), a.projected());
-            backend.add(a.x(), a.projected());
+            // x += o(...), and the MLP's norm of the new x (one pass where the backend fuses them)
+            layer.postAttentionNorm().addThenForward(a.x(), a.projected(), a.normed());
 
             // SwiGLU MLP: x += down(silu(gate(norm(x))) * up(norm(x)))
-            layer.postAttentionNorm().forward(a.x(), a.normed());
             layer.gate().forward(a.normed(), a.gate());
             layer.up().forward(a.normed(), a.up());
             backend.siluMul(a.gate(), a.up(), a.gate());

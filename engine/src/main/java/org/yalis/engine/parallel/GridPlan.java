@@ -271,5 +271,12 @@ public final class GridPlan implements ShardingPlan {
             group.allReduceSum(rowSums);
             backend.rmsnormFromSumOfSquares(x, rowSums, width, weight, eps, out);
         }
+
+        /** The add cannot join the norm here: the sums of squares are all-reduced in between. */
+        @Override
+        public void addThenForward(Tensor residual, Tensor addend, Tensor out) {
+            backend.add(residual, addend);
+            forward(residual, out);
+        }
     }
 }

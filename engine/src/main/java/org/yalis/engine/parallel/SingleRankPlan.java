@@ -60,5 +60,10 @@ public final class SingleRankPlan implements ShardingPlan {
         public void forward(Tensor x, Tensor out) {
             backend.rmsnorm(x, weight, eps, out);
         }
+
+        @Override
+        public void addThenForward(Tensor residual, Tensor addend, Tensor out) {
+            backend.addRmsnorm(residual, addend, weight, eps, out);
+        }
     }
 }

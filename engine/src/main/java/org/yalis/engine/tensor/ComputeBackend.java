@@ -85,11 +85,30 @@ public interface ComputeBackend extends AutoCloseable {
      */
     void rope(Tensor x, int headDim, Tensor positions, Tensor cos, Tensor sin);
 
+    /**
+     * {@link #rope} of the queries and of the keys at the same positions; a backend may do both in one
+     * pass (the CUDA one does).
+     */
+    default void ropeQk(Tensor q, Tensor k, int headDim, Tensor positions, Tensor cos, Tensor sin) {
+        rope(q, headDim, positions, cos, sin);
+        rope(k, headDim, positions, cos, sin);
+    }
+
     /** {@code out = silu(gate) * up}, elementwise; {@code out} may be {@code gate}. */
     void siluMul(Tensor gate, Tensor up, Tensor out);
 
     /** {@code accumulator += addend}: the residual connection. */
     void add(Tensor accumulator, Tensor addend);
+
+    /**
+     * The residual connection and the norm after it: {@code residual += addend}, then
+     * {@code out = rmsnorm(residual) * weight}. A backend may fuse them into one pass over the rows (the
+     * CUDA one does); {@code out} must not be {@code residual}.
+     */
+    default void addRmsnorm(Tensor residual, Tensor addend, Tensor weight, float eps, Tensor out) {
+        add(residual, addend);
+        rmsnorm(residual, weight, eps, out);
+    }
 
     /**
      * Writes {@code source} ({@code rows x c}) into columns {@code [firstColumn, firstColumn + c)} of

@@ -164,6 +164,17 @@ class CudaBackendGpuTest {
             gpu.rope(gpuQ, headDim, ints(gpu, positions), f32(gpu, maxPositions, headDim / 2, tables[0]),
                     f32(gpu, maxPositions, headDim / 2, tables[1]));
             assertClose("rope", read(gpu, gpuQ), read(cpu, cpuQ), Tolerances.BF16_OUTPUT);
+            float[] k = bf16Values(tokens * 2 * headDim, 2);
+            Tensor cpuQ2 = activations(cpu, tokens, heads * headDim, q);
+            Tensor gpuQ2 = activations(gpu, tokens, heads * headDim, q);
+            Tensor cpuK = activations(cpu, tokens, 2 * headDim, k);
+            Tensor gpuK = activations(gpu, tokens, 2 * headDim, k);
+            cpu.ropeQk(cpuQ2, cpuK, headDim, ints(cpu, positions), f32(cpu, maxPositions, headDim / 2, tables[0]),
+                    f32(cpu, maxPositions, headDim / 2, tables[1]));
+            gpu.ropeQk(gpuQ2, gpuK, headDim, ints(gpu, positions), f32(gpu, maxPositions, headDim / 2, tables[0]),
+                    f32(gpu, maxPositions, headDim / 2, tables[1]));
+            assertClose("ropeQk q", read(gpu, gpuQ2), read(cpu, cpuQ2), Tolerances.BF16_OUTPUT);
+            assertClose("ropeQk k", read(gpu, gpuK), read(cpu, cpuK), Tolerances.BF16_OUTPUT);
 
             // silu(gate) * up in place over gate, and the residual add
             float[] gate = bf16Values(tokens * inter, 2);
@@ -179,6 +190,16 @@ class CudaBackendGpuTest {
             cpu.add(cpuAcc, activations(cpu, tokens, hidden, addend));
             gpu.add(gpuAcc, activations(gpu, tokens, hidden, addend));
             assertClose("add", read(gpu, gpuAcc), read(cpu, cpuAcc), Tolerances.BF16_OUTPUT);
+            Tensor cpuResidual = activations(cpu, tokens, hidden, x);
+            Tensor gpuResidual = activations(gpu, tokens, hidden, x);
+            Tensor cpuFused = cpu.allocate(DType.F32, tokens, hidden);
+            Tensor gpuFused = gpu.allocate(DType.BF16, tokens, hidden);
+            cpu.addRmsnorm(cpuResidual, activations(cpu, tokens, hidden, addend), cpu.loadWeight(normWeight), eps,
+                    cpuFused);
+            gpu.addRmsnorm(gpuResidual, activations(gpu, tokens, hidden, addend), gpu.loadWeight(normWeight), eps,
+                    gpuFused);
+            assertClose("addRmsnorm residual", read(gpu, gpuResidual), read(cpu, cpuResidual), Tolerances.BF16_OUTPUT);
+            assertClose("addRmsnorm out", read(gpu, gpuFused), read(cpu, cpuFused), Tolerances.BF16_OUTPUT);
 
             // matmul into bf16 activations and into f32 logits
             Tensor w = hostTensor(host, DType.BF16, vocab, hidden, bf16Values(vocab * hidden, 1 / Math.sqrt(hidden)));

@@ -173,6 +173,12 @@ abstract class KernelChecks {
             assertArrayEquals(expected.residual(), device.shorts(res), where("yalis_add_rmsnorm_bf16 residual"));
             assertClose("yalis_add_rmsnorm_bf16 width " + width, RelativeError.ofBf16(device.shorts(fused),
                     expected.out()), Tolerances.BF16_OUTPUT);
+            // The backend's fused op launches it the same way.
+            Tensor res2 = device.uploadBf16(residual, rows, width);
+            Tensor fused2 = device.allocateScratch(DType.BF16, rows, width);
+            KernelOps.addRmsnorm(device, res2, xTensor, w, eps, fused2);
+            assertArrayEquals(expected.residual(), device.shorts(res2), where("KernelOps.addRmsnorm residual"));
+            assertArrayEquals(device.shorts(fused), device.shorts(fused2), where("KernelOps.addRmsnorm out"));
 
             Tensor sums = device.allocateScratch(DType.F32, rows, 1);
             KernelOps.sumOfSquares(device, xTensor, sums);
@@ -231,6 +237,17 @@ abstract class KernelChecks {
         RopeReference.rope(fused, rows, stride, heads * headDim, kvHeads, headDim, positions, tables[0], tables[1],
                 maxPositions);
         assertArrayEquals(fused, device.shorts(qkvTensor), where("yalis_rope_qk_bf16 (q and k)"));
+
+        // The backend's ropeQk: q and k as separate tensors, one launch.
+        short[] k = randomBf16(rows * kvHeads * headDim, 2);
+        Tensor q2 = device.uploadBf16(q, rows, heads * headDim);
+        Tensor k2 = device.uploadBf16(k, rows, kvHeads * headDim);
+        KernelOps.ropeQk(device, q2, k2, headDim, positionTensor, cos, sin);
+        short[] expectedK = k.clone();
+        RopeReference.rope(expectedK, rows, kvHeads * headDim, 0, kvHeads, headDim, positions, tables[0], tables[1],
+                maxPositions);
+        assertArrayEquals(expected, device.shorts(q2), where("KernelOps.ropeQk q"));
+        assertArrayEquals(expectedK, device.shorts(k2), where("KernelOps.ropeQk k"));
     }
 
     @Test
