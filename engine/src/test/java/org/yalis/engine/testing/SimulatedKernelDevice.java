@@ -66,12 +66,11 @@ public final class SimulatedKernelDevice implements TestDevice {
     private long nextAddress = FIRST_ADDRESS;
     private boolean queued;
     private int launches;
-    /** While {@link #capture} runs: the launches it recorded instead of running them. */
-    private List<RecordedLaunch> recording;
-
-    /** A launch as a graph keeps it: the kernel, its configuration, and a copy of every argument's bytes. */
-    private record RecordedLaunch(String kernel, KernelLaunch config, List<MemorySegment> arguments) {
-    }
+    /**
+     * While {@link #capture} runs: what it recorded instead of running, in order: launches (their argument
+     * bytes copied, decoded against the memory of the time of each replay) and host steps.
+     */
+    private List<Runnable> recording;
 
     private SimulatedKernelDevice() {
     }
@@ -131,16 +130,56 @@ public final class SimulatedKernelDevice implements TestDevice {
     @Override
     public void copyFromHost(int[] values, Tensor destination) {
         refuseWhileCapturing("a copy from the host");
-        Allocation allocation = allocationAt(destination.data().address());
-        long offset = destination.data().address() - allocation.address;
-        if (offset + (long) values.length * 4 > allocation.bytes || values.length > destination.elementCount()) {
+        if (values.length > destination.elementCount()) {
             throw new IndexOutOfBoundsException(values.length + " ints into " + destination);
         }
+        ByteBuffer bytes = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asIntBuffer().put(values);
+        writeBytes(destination, bytes.array());
+    }
+
+    /** Puts {@code bytes} at the start of {@code destination}, after every launch queued so far. */
+    public void write(Tensor destination, byte[] bytes) {
+        refuseWhileCapturing("a copy from the host");
+        writeBytes(destination, bytes);
+    }
+
+    private void writeBytes(Tensor destination, byte[] bytes) {
+        Allocation allocation = allocationAt(destination.data().address());
+        long offset = destination.data().address() - allocation.address;
+        if (offset + bytes.length > allocation.bytes || bytes.length > destination.byteSize()) {
+            throw new IndexOutOfBoundsException(bytes.length + " bytes into " + destination);
+        }
         byte[] contents = currentBytes(allocation);
-        ByteBuffer.wrap(contents).order(ByteOrder.LITTLE_ENDIAN).position(Math.toIntExact(offset)).slice()
-                .order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().put(values);
+        System.arraycopy(bytes, 0, contents, Math.toIntExact(offset), bytes.length);
         // Later launches read a new buffer with these contents; earlier ones already ran on the old.
         allocation.buffer = simulator.buffer(contents);
+    }
+
+    /**
+     * Work done on the host between launches, such as a matrix product that a test device computes
+     * itself: run now, or, while capturing, recorded to run at its place in every replay.
+     */
+    public void hostStep(Runnable step) {
+        if (recording != null) {
+            recording.add(step);
+        } else {
+            step.run();
+        }
+    }
+
+    /** The bytes of {@code tensor}, for a host step (also while replaying a graph). */
+    public byte[] read(Tensor tensor) {
+        Allocation allocation = allocationAt(tensor.data().address());
+        int offset = Math.toIntExact(tensor.data().address() - allocation.address);
+        byte[] out = new byte[Math.toIntExact(tensor.byteSize())];
+        System.arraycopy(currentBytes(allocation), offset, out, 0, out.length);
+        return out;
+    }
+
+    /** Writes {@code bytes} into {@code destination} from a host step (also while replaying a graph). */
+    public void store(Tensor destination, byte[] bytes) {
+        writeBytes(destination, bytes);
     }
 
     @Override
@@ -193,7 +232,8 @@ public final class SimulatedKernelDevice implements TestDevice {
                 for (MemorySegment value : values) {
                     copies.add(scope.allocate(value.byteSize(), 8).copyFrom(value));
                 }
-                recording.add(new RecordedLaunch(kernel, config, List.copyOf(copies)));
+                List<MemorySegment> frozen = List.copyOf(copies);
+                recording.add(() -> submit(kernel, config, frozen));
                 return;
             }
             submit(kernel, config, values);
@@ -215,7 +255,7 @@ public final class SimulatedKernelDevice implements TestDevice {
     @Override
     public StepGraph capture(Runnable work) {
         refuseWhileCapturing("capturing another graph");
-        List<RecordedLaunch> recorded = new ArrayList<>();
+        List<Runnable> recorded = new ArrayList<>();
         recording = recorded;
         try {
             work.run();
@@ -231,9 +271,7 @@ public final class SimulatedKernelDevice implements TestDevice {
                 if (closed) {
                     throw new IllegalStateException("this graph was closed");
                 }
-                for (RecordedLaunch launch : recorded) {
-                    submit(launch.kernel(), launch.config(), launch.arguments());
-                }
+                recorded.forEach(Runnable::run);
             }
 
             @Override
