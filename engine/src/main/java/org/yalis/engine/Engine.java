@@ -221,6 +221,14 @@ public final class Engine implements AutoCloseable {
     }
 
     /** Forgets the timings and collective counts so far (between warm-up and measured runs). */
+    /**
+     * Pauses ({@code false}) or resumes the profiler of an engine loaded with profiling: runs while it is
+     * paused are timed as a whole only, undisturbed. No effect without profiling.
+     */
+    public void setProfiling(boolean on) {
+        ranks.forEach(rank -> rank.setProfiling(on));
+    }
+
     public void resetProfile() {
         ranks.forEach(EngineRank::resetProfile);
     }

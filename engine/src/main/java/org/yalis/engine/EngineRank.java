@@ -597,6 +597,12 @@ final class EngineRank implements AutoCloseable {
         return profiler.breakdown(phase);
     }
 
+    void setProfiling(boolean on) {
+        if (profiler != null) {
+            profiler.setEnabled(on);
+        }
+    }
+
     void resetProfile() {
         if (profiler != null) {
             profiler.reset();

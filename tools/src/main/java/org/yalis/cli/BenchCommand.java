@@ -118,8 +118,9 @@ final class BenchCommand implements Callable<Integer> {
     boolean json;
 
     @Option(names = "--profile", negatable = true, fallbackValue = "true",
-            description = "Time every step by category (default, except with --cuda-graphs). --no-profile measures "
-                    + "throughput only: on a GPU the profiler's events cost host time in launch-bound decode steps.")
+            description = "After the measured runs, one more run with every step timed by category, for the breakdown "
+                    + "(default, except with --cuda-graphs); the measured runs never run the profiler. --no-profile "
+                    + "skips that run.")
     Boolean profileOption;
 
     @Option(names = "--cuda-graphs", description = "Replay decode steps from CUDA graphs (--device cuda; implies --no-profile).")
@@ -166,7 +167,7 @@ final class BenchCommand implements Callable<Integer> {
         try (Engine engine = Engine.load(folder, options, loading)) {
             loading.done();
             boolean reports = engine.reportsResults();
-            List<BenchRun> runs = Benchmark.run(engine, benchSpec,
+            Benchmark.Result runs = Benchmark.run(engine, benchSpec,
                     (done, total) -> progress(reports ? err : new PrintWriter(java.io.Writer.nullWriter()), done, total));
             result = report(engine, options, benchSpec, runs, threadCount);
             if (!reports) {
@@ -250,7 +251,8 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private Map<String, Object> report(Engine engine, EngineOptions options, Benchmark.Spec benchSpec,
-                                       List<BenchRun> runs, int threadCount) {
+                                       Benchmark.Result measured, int threadCount) {
+        List<BenchRun> runs = measured.runs();
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("key", benchSpec.key());
         result.put("model", modelArgument);
@@ -297,18 +299,20 @@ final class BenchCommand implements Callable<Integer> {
         result.put("median", medians);
         result.put("min_max", spread);
 
-        BenchRun typical = Benchmark.medianRun(runs);
+        // The breakdown comes from the extra profiled run; the figures above from the undisturbed ones.
+        PhaseBreakdown prefillParts = measured.profiled() == null ? PhaseBreakdown.empty() : measured.profiled().prefill();
+        PhaseBreakdown decodeParts = measured.profiled() == null ? PhaseBreakdown.empty() : measured.profiled().decode();
         Map<String, Object> breakdown = new LinkedHashMap<>();
-        breakdown.put("prefill", breakdown(typical.prefill(), 1));
-        breakdown.put("decode", breakdown(typical.decode(), 1));
+        breakdown.put("prefill", breakdown(prefillParts, 1));
+        breakdown.put("decode", breakdown(decodeParts, 1));
         // The poster's decode row: ten decode steps, from the average step.
-        breakdown.put("decode_10_steps", breakdown(typical.decode(), typical.decode().steps() == 0 ? 0
-                : 10.0 / typical.decode().steps()));
+        breakdown.put("decode_10_steps", breakdown(decodeParts, decodeParts.steps() == 0 ? 0
+                : 10.0 / decodeParts.steps()));
         result.put("breakdown", breakdown);
 
         Map<String, Object> collectives = new LinkedHashMap<>();
-        collectives.put("prefill", collectives(typical.prefill()));
-        collectives.put("decode", collectives(typical.decode()));
+        collectives.put("prefill", collectives(prefillParts));
+        collectives.put("decode", collectives(decodeParts));
         result.put("collectives", collectives);
 
         Map<String, Object> machine = machine(threadCount, engine);
@@ -320,11 +324,9 @@ final class BenchCommand implements Callable<Integer> {
         // bytes and multiply-adds add up. (MPI ranks each measured their own share.)
         int localRanks = engine.localRanks();
         double idealDecodeStepMs = localRanks * weightBytes / (readBandwidth * 1e9) * 1e3;
-        // Without profiling there are no step timings: every decode step carries one token per sequence.
+        // From the unprofiled runs: every decode step carries one token per sequence.
         double decodeTokensPerSecond = ((Number) medians.get("decode_tokens_per_s")).doubleValue();
-        double measuredDecodeStepMs = typical.decode().steps() > 0
-                ? typical.decode().stepMillis() / typical.decode().steps()
-                : decodeTokensPerSecond > 0 ? batch * 1000.0 / decodeTokensPerSecond : 0;
+        double measuredDecodeStepMs = decodeTokensPerSecond > 0 ? batch * 1000.0 / decodeTokensPerSecond : 0;
         double decodeCeiling = batch * 1000.0 / idealDecodeStepMs;
         double prefillCeiling = gigaflops * 1e9 / (2.0 * localRanks * engine.multiplyAddsPerToken());
         roofline.put("weight_bytes_per_step", weightBytes);

@@ -79,4 +79,26 @@ class ProfilingTest {
             assertTrue(engine.breakdown(Phase.DECODE).nanos().get(Category.OTHER) > 0);
         }
     }
+
+    /** The benchmark's measured runs run with the profiler paused; one more run carries the breakdown. */
+    @Test
+    void benchmarkRunsAreUnprofiledAndOneExtraRunCarriesTheBreakdown() {
+        Path model = TestModels.requireStories260K();
+        EngineOptions options = EngineOptions.builder(model).threads(1).profile(true).build();
+        try (Engine engine = Engine.load(ModelFolder.open(model), options, null)) {
+            org.yalis.engine.bench.Benchmark.Result result = org.yalis.engine.bench.Benchmark.run(engine,
+                    new org.yalis.engine.bench.Benchmark.Spec(2, 8, 6, 1, 2, 3), (done, total) -> { });
+            assertEquals(2, result.runs().size());
+            for (org.yalis.engine.bench.BenchRun run : result.runs()) {
+                assertEquals(0, run.decode().steps(), "a measured run was profiled");
+                assertTrue(run.decodeTokensPerSecond() > 0);
+            }
+            assertEquals(5, result.profiled().decode().steps(), "6 new tokens: a prefill and 5 decode steps");
+            assertTrue(result.profiled().decode().nanos().getOrDefault(Category.GEMM, 0L) > 0);
+        }
+        try (Engine engine = Engine.load(ModelFolder.open(model), options.toBuilder().profile(false).build(), null)) {
+            assertEquals(null, org.yalis.engine.bench.Benchmark.run(engine,
+                    new org.yalis.engine.bench.Benchmark.Spec(1, 8, 3, 0, 1, 3), (done, total) -> { }).profiled());
+        }
+    }
 }

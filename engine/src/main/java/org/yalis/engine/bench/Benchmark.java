@@ -1,7 +1,6 @@
 package org.yalis.engine.bench;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.ToDoubleFunction;
@@ -54,25 +53,44 @@ public final class Benchmark {
     }
 
     /**
-     * Warm-up runs, then measured runs; {@code progress} is told after each run (run index, runs in all).
+     * The measured runs, timed as a whole, and on a profiling engine one more run with the profiler on:
+     * its breakdown says where the time goes, while the measured runs' throughput is undisturbed by it.
+     *
+     * @param profiled the breakdown's run, or null when the engine does not profile
      */
-    public static List<BenchRun> run(Engine engine, Spec spec, java.util.function.BiConsumer<Integer, Integer> progress) {
+    public record Result(List<BenchRun> runs, BenchRun profiled) {
+    }
+
+    /**
+     * Warm-up runs, then measured runs with the profiler paused, then (when the engine profiles) one
+     * profiled run; {@code progress} is told after each run (run index, runs in all).
+     */
+    public static Result run(Engine engine, Spec spec, java.util.function.BiConsumer<Integer, Integer> progress) {
         List<Request> requests = requests(spec, engine.config().vocabSize(), engine.config().bosTokenId());
         engine.check(requests);
         List<BenchRun> runs = new ArrayList<>();
-        int total = spec.warmup() + spec.repeat();
-        for (int i = 0; i < total; i++) {
+        boolean profiles = engine.options().profile();
+        int total = spec.warmup() + spec.repeat() + (profiles ? 1 : 0);
+        engine.setProfiling(false);
+        for (int i = 0; i < spec.warmup() + spec.repeat(); i++) {
             engine.resetProfile();
             List<Completion> completions = engine.generate(requests, GenerationListener.NONE);
             if (i >= spec.warmup()) {
-                runs.add(measured(engine, completions));
+                runs.add(measured(engine, completions, false));
             }
             progress.accept(i + 1, total);
         }
-        return runs;
+        BenchRun profiled = null;
+        if (profiles) {
+            engine.setProfiling(true);
+            engine.resetProfile();
+            profiled = measured(engine, engine.generate(requests, GenerationListener.NONE), true);
+            progress.accept(total, total);
+        }
+        return new Result(List.copyOf(runs), profiled);
     }
 
-    private static BenchRun measured(Engine engine, List<Completion> completions) {
+    private static BenchRun measured(Engine engine, List<Completion> completions, boolean withBreakdown) {
         BatchStats stats = engine.lastStats();
         long generated = completions.stream().mapToLong(c -> c.generatedIds().length).sum();
         double ttft = completions.stream().mapToDouble(c -> c.metrics().timeToFirstTokenMs()).average().orElse(0);
@@ -80,13 +98,9 @@ public final class Benchmark {
                 .mapToDouble(c -> c.metrics().decodeMs() / (c.metrics().generatedTokens() - 1)).average().orElse(0);
         return new BenchRun(stats.prefillMs(), stats.decodeMs(), ttft, tbt, stats.wallMs(), generated,
                 stats.prefillTokensPerSecond(), stats.decodeTokensPerSecond(),
-                stats.wallMs() > 0 ? generated / (stats.wallMs() / 1000) : 0, breakdown(engine, Phase.PREFILL),
-                breakdown(engine, Phase.DECODE));
-    }
-
-    /** The phase's breakdown, empty when the engine was loaded without profiling (timings only). */
-    private static PhaseBreakdown breakdown(Engine engine, Phase phase) {
-        return engine.options().profile() ? engine.breakdown(phase) : PhaseBreakdown.empty();
+                stats.wallMs() > 0 ? generated / (stats.wallMs() / 1000) : 0,
+                withBreakdown ? engine.breakdown(Phase.PREFILL) : PhaseBreakdown.empty(),
+                withBreakdown ? engine.breakdown(Phase.DECODE) : PhaseBreakdown.empty());
     }
 
     /** The median of a metric over runs. */
@@ -104,10 +118,4 @@ public final class Benchmark {
         return runs.stream().mapToDouble(metric).max().orElse(0);
     }
 
-    /** The run whose decode time is the median's: its breakdown is the one reported. */
-    public static BenchRun medianRun(List<BenchRun> runs) {
-        BenchRun[] sorted = runs.toArray(BenchRun[]::new);
-        Arrays.sort(sorted, java.util.Comparator.comparingDouble(BenchRun::endToEndMs));
-        return sorted[sorted.length / 2];
-    }
 }

@@ -91,6 +91,35 @@ class ProfilerTest {
     }
 
     @Test
+    void aPausedProfilerRecordsNothingAndTouchesNoClock() {
+        StepClock untouchable = new StepClock() {
+            @Override
+            public void begin() {
+                throw new AssertionError("begin while paused");
+            }
+
+            @Override
+            public void mark() {
+                throw new AssertionError("mark while paused");
+            }
+
+            @Override
+            public long[] resolve() {
+                throw new AssertionError("resolve while paused");
+            }
+        };
+        Profiler profiler = new Profiler(untouchable);
+        profiler.setEnabled(false);
+        profiler.beginStep(Phase.DECODE);
+        profiler.enter(Category.GEMM);
+        profiler.collective(4096);
+        profiler.exit();
+        profiler.endStep(1);
+        assertEquals(0, profiler.breakdown(Phase.DECODE).steps());
+        assertEquals(0, profiler.breakdown(Phase.DECODE).collectiveBytes());
+    }
+
+    @Test
     void aClockThatLosesMarksIsAnError() {
         StepClock broken = new StepClock() {
             @Override
