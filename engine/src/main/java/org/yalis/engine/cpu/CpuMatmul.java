@@ -29,9 +29,11 @@ import org.yalis.engine.tensor.Tensor;
  * the high one {@code pair & 0xFFFF0000}, two instructions and no shuffle. That yields the even and
  * odd elements of each block of {@code 2 x lanes} as separate vectors, so the activations are first
  * rearranged the same way (evens, then odds, per block). For 4 or more tokens the unit's rows are
- * widened once into a per-thread f32 buffer in that same layout, which stays in L1 while the
- * block's tokens stream past. f16 weights are always widened that way first (in natural order):
- * their conversion is too long to inline into a kernel loop.
+ * widened (or, f32, copied) once into a per-thread f32 array in that same layout, which stays in L1
+ * while the block's tokens stream past from a heap copy of the activations: C2 compiles vector loads
+ * from arrays with int indices into tighter loops than from memory segments (about 1.5x the FMA
+ * rate, measured on this kernel). f16 weights are always widened first (in natural order): their
+ * conversion is too long to inline into a kernel loop.
  *
  * <p>Every output element is computed with the same sequence of operations whatever path it takes
  * (one accumulator, whole vectors in order, one lane reduction, then the remainder in order;
@@ -54,13 +56,18 @@ final class CpuMatmul {
     private static final long PARALLEL_THRESHOLD = 1 << 15;
     /** Per-thread buffers: [0] rearranged activations (calling thread), [1] a widened weight unit. */
     private static final ThreadLocal<MemorySegment[]> BUFFERS = ThreadLocal.withInitial(() -> new MemorySegment[2]);
+    /** Per-thread arrays: [0] the activations' heap copy (calling thread), [1] a widened weight unit. */
+    private static final ThreadLocal<float[][]> ARRAYS = ThreadLocal.withInitial(() -> new float[2][]);
 
     /**
      * The activations and output of one call; fields are read once per kernel and hoisted.
      *
      * @param kVector elements covered by whole vectors (a multiple of {@code 2 x lanes} for pairs)
+     * @param xArray  the activations (as {@code x} holds them) on the heap, for blocks of 4 or more
+     *                tokens; null when no block has that many
      */
-    private record Problem(MemorySegment x, long xRowBytes, MemorySegment out, int outRows, int k, int kVector) {
+    private record Problem(MemorySegment x, long xRowBytes, MemorySegment out, int outRows, int k, int kVector,
+                           float[] xArray) {
     }
 
     private CpuMatmul() {
@@ -76,16 +83,23 @@ final class CpuMatmul {
         if (x.dtype() != DType.F32 || out.dtype() != DType.F32) {
             throw new IllegalArgumentException("CPU matmul computes on f32 activations, got " + x.dtype());
         }
-        Problem p;
+        MemorySegment activations;
+        int kVector;
         if (w.dtype() != DType.BF16) {
             // f32 weights are read as they are; f16 weights are widened to f32 (natural order) first.
-            p = new Problem(x.data(), (long) k * 4, out.data(), rows, k, k - k % L);
+            activations = x.data();
+            kVector = k - k % L;
         } else {
-            int kVector = k - k % (2 * L);
-            MemorySegment pairs = buffer(0, (long) tokens * k * 4);
-            deinterleaveAll(pool, x, pairs, kVector);
-            p = new Problem(pairs, (long) k * 4, out.data(), rows, k, kVector);
+            kVector = k - k % (2 * L);
+            activations = buffer(0, (long) tokens * k * 4);
+            deinterleaveAll(pool, x, activations, kVector);
         }
+        float[] xArray = null;
+        if (tokens >= 4) {
+            xArray = array(0, tokens * k);
+            MemorySegment.copy(activations, FLOAT, 0, xArray, 0, tokens * k);
+        }
+        Problem p = new Problem(activations, (long) k * 4, out.data(), rows, k, kVector, xArray);
         int units = (rows + ROW_TILE - 1) / ROW_TILE;
         ComputePool.RangeTask task = (first, end) -> multiplyUnits(p, w, tokens, first, end);
         if ((long) tokens * rows * k < PARALLEL_THRESHOLD) {
@@ -93,6 +107,14 @@ final class CpuMatmul {
         } else {
             pool.parallelFor(units, task);
         }
+    }
+
+    private static float[] array(int which, int floats) {
+        float[][] arrays = ARRAYS.get();
+        if (arrays[which] == null || arrays[which].length < floats) {
+            arrays[which] = new float[floats];
+        }
+        return arrays[which];
     }
 
     private static MemorySegment buffer(int which, long bytes) {
@@ -110,8 +132,10 @@ final class CpuMatmul {
         long rowBytes = w.rowBytes();
         for (int blockStart = 0; blockStart < tokens; blockStart += TOKEN_BLOCK) {
             int blockEnd = Math.min(tokens, blockStart + TOKEN_BLOCK);
+            // 4 or more tokens: each unit is widened into an array and meets the tokens 4 at a time.
+            boolean arrays = p.xArray != null && blockEnd - blockStart >= 4;
             // f16 is always widened first (natural order): its conversion is too long for a kernel loop.
-            boolean widen = type == DType.F16 || type == DType.BF16 && blockEnd - blockStart >= 4;
+            boolean widen = type == DType.F16;
             for (int unit = firstUnit; unit < endUnit; unit++) {
                 int row = unit * ROW_TILE;
                 if (row + ROW_TILE > p.outRows) {
@@ -133,23 +157,28 @@ final class CpuMatmul {
                     }
                     continue;
                 }
+                if (arrays) {
+                    float[] tile = widenUnit(weights, row * rowBytes, rowBytes, type, p.k, p.kVector);
+                    int t = blockStart;
+                    for (; t + 4 <= blockEnd; t += 4) {
+                        rows4Tokens4(p, tile, row, t);
+                    }
+                    for (; t < blockEnd; t++) {
+                        rows4Token1(p, tile, row, t);
+                    }
+                    continue;
+                }
                 MemorySegment tile = weights;
                 long tileStart = row * rowBytes;
                 long tileRowBytes = rowBytes;
                 DType tileType = type;
                 if (widen) {
-                    tile = widenUnit(weights, tileStart, rowBytes, type, p.k, p.kVector);
+                    tile = widenUnitToSegment(weights, tileStart, rowBytes, p.k);
                     tileStart = 0;
                     tileRowBytes = (long) p.k * 4;
                     tileType = DType.F32;
                 }
-                int t = blockStart;
-                if (tileType == DType.F32) {
-                    for (; t + 4 <= blockEnd; t += 4) {
-                        f32Rows4Tokens4(p, tile, tileStart, tileRowBytes, row, t);
-                    }
-                }
-                for (; t < blockEnd; t++) {
+                for (int t = blockStart; t < blockEnd; t++) {
                     switch (tileType) {
                         case F32 -> f32Rows4Token1(p, tile, tileStart, tileRowBytes, row, t);
                         default -> bf16Rows4Token1(p, tile, tileStart, tileRowBytes, row, t);
@@ -160,44 +189,62 @@ final class CpuMatmul {
     }
 
     /**
-     * Widens a unit of 4 bf16/f16 rows to f32 into this thread's buffer, in the pair layout the
-     * rearranged activations use (per block: the low halves of the pairs, then the high halves);
-     * elements past {@code kVector} stay in natural order.
+     * A unit of 4 weight rows as f32 in this thread's array, in the layout the activations have: bf16 rows
+     * widened in the pair layout (per block: the low halves of the pairs, then the high halves; elements
+     * past {@code kVector} in natural order), f16 rows widened and f32 rows copied in natural order.
      */
-    private static MemorySegment widenUnit(MemorySegment w, long start, long rowBytes, DType type, int k,
-                                           int kVector) {
-        MemorySegment unit = buffer(1, (long) ROW_TILE * k * 4);
+    private static float[] widenUnit(MemorySegment w, long start, long rowBytes, DType type, int k, int kVector) {
+        float[] unit = array(1, ROW_TILE * k);
         for (int r = 0; r < ROW_TILE; r++) {
             long source = start + r * rowBytes;
-            long destination = (long) r * k * 4;
-            if (type == DType.BF16) {
-                widenBf16Row(w, source, unit, destination, kVector);
-                for (int i = kVector; i < k; i++) {
-                    unit.set(FLOAT, destination + i * 4L, scalarWeight(w, source, type, i));
+            int destination = r * k;
+            switch (type) {
+                case BF16 -> {
+                    for (int i = 0; i < kVector; i += 2 * L) {
+                        IntVector pair = IntVector.fromMemorySegment(I, w, source + i * 2L, LE);
+                        bf16Low(pair).intoArray(unit, destination + i);
+                        bf16High(pair).intoArray(unit, destination + i + L);
+                    }
+                    for (int i = kVector; i < k; i++) {
+                        unit[destination + i] = scalarWeight(w, source, type, i);
+                    }
                 }
-            } else {
-                widenF16Row(w, source, unit, destination, k);
+                case F16 -> {
+                    int kWhole = k - k % L;
+                    for (int i = 0; i < kWhole; i += L) {
+                        halfToFloat(halves(w, source + i * 2L)).intoArray(unit, destination + i);
+                    }
+                    for (int i = kWhole; i < k; i++) {
+                        unit[destination + i] = scalarWeight(w, source, type, i);
+                    }
+                }
+                case F32 -> MemorySegment.copy(w, FLOAT, source, unit, destination, k);
+                case I32 -> throw new IllegalArgumentException("integer weights");
             }
         }
         return unit;
     }
 
-    private static void widenBf16Row(MemorySegment w, long source, MemorySegment unit, long destination, int kVector) {
-        long odd = L * 4L;
-        for (int i = 0; i < kVector; i += 2 * L) {
-            IntVector pair = IntVector.fromMemorySegment(I, w, source + i * 2L, LE);
-            bf16Low(pair).intoMemorySegment(unit, destination + i * 4L, LE);
-            bf16High(pair).intoMemorySegment(unit, destination + i * 4L + odd, LE);
+    /** A unit of 4 f16 rows widened to f32 (natural order) into this thread's buffer, for the one-token kernels. */
+    private static MemorySegment widenUnitToSegment(MemorySegment w, long start, long rowBytes, int k) {
+        MemorySegment unit = buffer(1, (long) ROW_TILE * k * 4);
+        for (int r = 0; r < ROW_TILE; r++) {
+            widenF16Row(w, start + r * rowBytes, unit, (long) r * k * 4, k);
         }
+        return unit;
+    }
+
+    /** {@code L} f16 values as 16-bit patterns in int lanes. */
+    private static IntVector halves(MemorySegment w, long offset) {
+        return ((IntVector) ShortVector.fromMemorySegment(S, w, offset, LE).convertShape(VectorOperators.S2I, I, 0))
+                .and(0xFFFF);
     }
 
     /** f16 to f32 in natural order, {@code L} at a time (widened to int lanes, then rebiased). */
     private static void widenF16Row(MemorySegment w, long source, MemorySegment unit, long destination, int k) {
         int kVector = k - k % L;
         for (int i = 0; i < kVector; i += L) {
-            IntVector half = (IntVector) ShortVector.fromMemorySegment(S, w, source + i * 2L, LE)
-                    .convertShape(VectorOperators.S2I, I, 0);
-            halfToFloat(half.and(0xFFFF)).intoMemorySegment(unit, destination + i * 4L, LE);
+            halfToFloat(halves(w, source + i * 2L)).intoMemorySegment(unit, destination + i * 4L, LE);
         }
         for (int i = kVector; i < k; i++) {
             unit.set(FLOAT, destination + i * 4L, Float.float16ToFloat(w.get(SHORT, source + i * 2L)));
@@ -228,48 +275,67 @@ final class CpuMatmul {
 
     // ---------------------------------------------------------------- f32 weights (and widened units)
 
-    /** 4 rows x 4 tokens: 16 accumulators. */
-    private static void f32Rows4Tokens4(Problem p, MemorySegment w, long w0, long rb, int row, int token) {
-        MemorySegment x = p.x;
-        long xb = p.xRowBytes;
-        long x0 = token * xb;
+    /** 4 rows x 4 tokens: 16 accumulators, on a widened unit and the activations' heap copy. */
+    private static void rows4Tokens4(Problem p, float[] w, int row, int token) {
+        float[] x = p.xArray;
+        int k = p.k;
+        int x0 = token * k;
+        int w1 = k, w2 = 2 * k, w3 = 3 * k;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
         FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-        for (int k = 0; k < p.kVector; k += L) {
-            long wo = w0 + k * 4L;
-            long xo = x0 + k * 4L;
-            FloatVector t0 = FloatVector.fromMemorySegment(F, x, xo, LE);
-            FloatVector t1 = FloatVector.fromMemorySegment(F, x, xo + xb, LE);
-            FloatVector t2 = FloatVector.fromMemorySegment(F, x, xo + 2 * xb, LE);
-            FloatVector t3 = FloatVector.fromMemorySegment(F, x, xo + 3 * xb, LE);
-            FloatVector r = FloatVector.fromMemorySegment(F, w, wo, LE);
+        for (int i = 0; i < p.kVector; i += L) {
+            int xo = x0 + i;
+            FloatVector t0 = FloatVector.fromArray(F, x, xo);
+            FloatVector t1 = FloatVector.fromArray(F, x, xo + k);
+            FloatVector t2 = FloatVector.fromArray(F, x, xo + 2 * k);
+            FloatVector t3 = FloatVector.fromArray(F, x, xo + 3 * k);
+            FloatVector r = FloatVector.fromArray(F, w, i);
             a00 = r.fma(t0, a00); a01 = r.fma(t1, a01); a02 = r.fma(t2, a02); a03 = r.fma(t3, a03);
-            r = FloatVector.fromMemorySegment(F, w, wo + rb, LE);
+            r = FloatVector.fromArray(F, w, w1 + i);
             a10 = r.fma(t0, a10); a11 = r.fma(t1, a11); a12 = r.fma(t2, a12); a13 = r.fma(t3, a13);
-            r = FloatVector.fromMemorySegment(F, w, wo + 2 * rb, LE);
+            r = FloatVector.fromArray(F, w, w2 + i);
             a20 = r.fma(t0, a20); a21 = r.fma(t1, a21); a22 = r.fma(t2, a22); a23 = r.fma(t3, a23);
-            r = FloatVector.fromMemorySegment(F, w, wo + 3 * rb, LE);
+            r = FloatVector.fromArray(F, w, w3 + i);
             a30 = r.fma(t0, a30); a31 = r.fma(t1, a31); a32 = r.fma(t2, a32); a33 = r.fma(t3, a33);
         }
-        long w1 = w0 + rb, w2 = w0 + 2 * rb, w3 = w0 + 3 * rb;
-        store(p, w, w0, DType.F32, row, token, a00);
-        store(p, w, w0, DType.F32, row, token + 1, a01);
-        store(p, w, w0, DType.F32, row, token + 2, a02);
-        store(p, w, w0, DType.F32, row, token + 3, a03);
-        store(p, w, w1, DType.F32, row + 1, token, a10);
-        store(p, w, w1, DType.F32, row + 1, token + 1, a11);
-        store(p, w, w1, DType.F32, row + 1, token + 2, a12);
-        store(p, w, w1, DType.F32, row + 1, token + 3, a13);
-        store(p, w, w2, DType.F32, row + 2, token, a20);
-        store(p, w, w2, DType.F32, row + 2, token + 1, a21);
-        store(p, w, w2, DType.F32, row + 2, token + 2, a22);
-        store(p, w, w2, DType.F32, row + 2, token + 3, a23);
-        store(p, w, w3, DType.F32, row + 3, token, a30);
-        store(p, w, w3, DType.F32, row + 3, token + 1, a31);
-        store(p, w, w3, DType.F32, row + 3, token + 2, a32);
-        store(p, w, w3, DType.F32, row + 3, token + 3, a33);
+        store(p, w, 0, row, token, a00);
+        store(p, w, 0, row, token + 1, a01);
+        store(p, w, 0, row, token + 2, a02);
+        store(p, w, 0, row, token + 3, a03);
+        store(p, w, w1, row + 1, token, a10);
+        store(p, w, w1, row + 1, token + 1, a11);
+        store(p, w, w1, row + 1, token + 2, a12);
+        store(p, w, w1, row + 1, token + 3, a13);
+        store(p, w, w2, row + 2, token, a20);
+        store(p, w, w2, row + 2, token + 1, a21);
+        store(p, w, w2, row + 2, token + 2, a22);
+        store(p, w, w2, row + 2, token + 3, a23);
+        store(p, w, w3, row + 3, token, a30);
+        store(p, w, w3, row + 3, token + 1, a31);
+        store(p, w, w3, row + 3, token + 2, a32);
+        store(p, w, w3, row + 3, token + 3, a33);
+    }
+
+    /** 4 rows x 1 token on a widened unit: a block's last tokens that do not fill 4. */
+    private static void rows4Token1(Problem p, float[] w, int row, int token) {
+        float[] x = p.xArray;
+        int k = p.k;
+        int x0 = token * k;
+        int w1 = k, w2 = 2 * k, w3 = 3 * k;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int i = 0; i < p.kVector; i += L) {
+            FloatVector t = FloatVector.fromArray(F, x, x0 + i);
+            a0 = FloatVector.fromArray(F, w, i).fma(t, a0);
+            a1 = FloatVector.fromArray(F, w, w1 + i).fma(t, a1);
+            a2 = FloatVector.fromArray(F, w, w2 + i).fma(t, a2);
+            a3 = FloatVector.fromArray(F, w, w3 + i).fma(t, a3);
+        }
+        store(p, w, 0, row, token, a0);
+        store(p, w, w1, row + 1, token, a1);
+        store(p, w, w2, row + 2, token, a2);
+        store(p, w, w3, row + 3, token, a3);
     }
 
     private static void f32Rows4Token1(Problem p, MemorySegment w, long w0, long rb, int row, int token) {
@@ -350,6 +416,16 @@ final class CpuMatmul {
     }
 
     // ---------------------------------------------------------------- shared epilogue
+
+    /** {@link #store(Problem, MemorySegment, long, DType, int, int, FloatVector)} for a widened unit's row at {@code rowStart}. */
+    private static void store(Problem p, float[] w, int rowStart, int row, int token, FloatVector accumulator) {
+        float sum = Lanes.sum(accumulator);
+        int x0 = token * p.k;
+        for (int k = p.kVector; k < p.k; k++) {
+            sum += w[rowStart + k] * p.xArray[x0 + k];
+        }
+        p.out.set(FLOAT, ((long) token * p.outRows + row) * 4L, sum);
+    }
 
     /** Reduces one accumulator, adds the elements past the last whole vector in order, writes the sum. */
     private static void store(Problem p, MemorySegment w, long rowStart, DType type, int row, int token,
