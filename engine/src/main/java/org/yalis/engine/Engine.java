@@ -220,7 +220,6 @@ public final class Engine implements AutoCloseable {
         return ranks.stream().map(rank -> rank.breakdown(phase)).toList();
     }
 
-    /** Forgets the timings and collective counts so far (between warm-up and measured runs). */
     /**
      * Pauses ({@code false}) or resumes the profiler of an engine loaded with profiling: runs while it is
      * paused are timed as a whole only, undisturbed. No effect without profiling.
@@ -229,6 +228,7 @@ public final class Engine implements AutoCloseable {
         ranks.forEach(rank -> rank.setProfiling(on));
     }
 
+    /** Forgets the timings and collective counts so far (between warm-up and measured runs). */
     public void resetProfile() {
         ranks.forEach(EngineRank::resetProfile);
     }

@@ -291,6 +291,38 @@ abstract class CudaAttentionChecks {
         }
     }
 
+    /**
+     * The decode split alone must change the graph key: contexts of 1000 and 1100 positions in blocks of 12
+     * share the block-table stride (84 and 92 blocks: 128) and the split-K workspace (sized by the first),
+     * but take 2 and 3 partitions, so a graph of one would launch the other with the wrong grid.
+     */
+    @org.junit.jupiter.api.Test
+    void theGraphKeyChangesWithTheDecodeSplitAlone() {
+        AttentionSpec spec = new AttentionSpec(1, 4, 2, 16, 0.25f, 12, 200, DType.BF16);
+        try (TestDevice device = openDevice()) {
+            CudaAttention attention = new CudaAttention(spec, device);
+            attention.beginStep(decodeStep(1100, 12));
+            Record longer = attention.graphKey().orElseThrow();
+            attention.beginStep(decodeStep(1000, 12));
+            Record shorter = attention.graphKey().orElseThrow();
+            org.junit.jupiter.api.Assertions.assertNotEquals(longer, shorter);
+            attention.beginStep(decodeStep(1100, 12));
+            assertEquals(longer, attention.graphKey().orElseThrow(), "the same shape gives the same key");
+            attention.close();
+        }
+    }
+
+    /** One sequence decoding its token at {@code context - 1}, blocks 0, 1, 2, ... */
+    private static AttentionBatch decodeStep(int context, int blockSize) {
+        int[] table = new int[Math.ceilDiv(context, blockSize)];
+        for (int b = 0; b < table.length; b++) {
+            table[b] = b;
+        }
+        int position = context - 1;
+        return new AttentionBatch(new int[] {0}, new int[] {1}, new int[] {context}, new int[][] {table},
+                new int[] {table[position / blockSize] * blockSize + position % blockSize});
+    }
+
     /** New contents for an existing bf16 tensor, at the same address (as the model's workspace buffers are). */
     private static void overwrite(TestDevice device, Tensor tensor, short[] bits) {
         int[] pairs = new int[bits.length / 2];

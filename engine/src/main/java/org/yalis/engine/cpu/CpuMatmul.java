@@ -52,6 +52,8 @@ final class CpuMatmul {
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
     static final int TOKEN_BLOCK = 32;
     private static final int ROW_TILE = 4;
+    /** Most activations one call copies to the heap (64 MiB); a longer prefill is split into calls by tokens. */
+    private static final long MAX_ARRAY_FLOATS = 1 << 24;
     /** Below this many multiply-adds a parallel loop costs more than it saves. */
     private static final long PARALLEL_THRESHOLD = 1 << 15;
     /** Per-thread buffers: [0] rearranged activations (calling thread), [1] a widened weight unit. */
@@ -83,6 +85,15 @@ final class CpuMatmul {
         if (x.dtype() != DType.F32 || out.dtype() != DType.F32) {
             throw new IllegalArgumentException("CPU matmul computes on f32 activations, got " + x.dtype());
         }
+        if ((long) tokens * k > MAX_ARRAY_FLOATS && tokens > 4) {
+            // Each token's outputs depend on its own row alone, so splitting by tokens changes no bit.
+            int chunk = Math.max(4, (int) (MAX_ARRAY_FLOATS / k) / TOKEN_BLOCK * TOKEN_BLOCK);
+            for (int first = 0; first < tokens; first += chunk) {
+                int count = Math.min(chunk, tokens - first);
+                multiply(pool, x.rowSlice(first, count), w, out.rowSlice(first, count));
+            }
+            return;
+        }
         MemorySegment activations;
         int kVector;
         if (w.dtype() != DType.BF16) {
@@ -112,7 +123,8 @@ final class CpuMatmul {
     private static float[] array(int which, int floats) {
         float[][] arrays = ARRAYS.get();
         if (arrays[which] == null || arrays[which].length < floats) {
-            arrays[which] = new float[floats];
+            int grown = arrays[which] == null ? floats : (int) Math.min(MAX_ARRAY_FLOATS, 2L * arrays[which].length);
+            arrays[which] = new float[Math.max(floats, grown)];
         }
         return arrays[which];
     }

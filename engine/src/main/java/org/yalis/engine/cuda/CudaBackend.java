@@ -380,7 +380,6 @@ public final class CudaBackend implements ComputeBackend, KernelDevice, DeviceSt
         }
     }
 
-    /** The tensor's raw bytes (its dtype's bit patterns) into host memory; waits for the work queued before. */
     @Override
     public void copyToHost(Tensor source, int[] destination) {
         makeCurrent();
@@ -393,6 +392,7 @@ public final class CudaBackend implements ComputeBackend, KernelDevice, DeviceSt
         MemorySegment.copy(download(source), INT, 0, destination, 0, (int) source.elementCount());
     }
 
+    /** The tensor's raw bytes (its dtype's bit patterns) into host memory; waits for the work queued before. */
     public void copyBytesToHost(Tensor source, MemorySegment hostDestination) {
         makeCurrent();
         refuseWhileCapturing("a copy to the host");
@@ -599,7 +599,6 @@ public final class CudaBackend implements ComputeBackend, KernelDevice, DeviceSt
         KernelOps.gatherRows(this, x, rowIndices, out);
     }
 
-    /** One device-to-device copy per row on the stream (the logits' vocabulary blocks: a few rows). */
     @Override
     public void argmaxRows(Tensor logits, Tensor out) {
         makeCurrent();
@@ -616,6 +615,7 @@ public final class CudaBackend implements ComputeBackend, KernelDevice, DeviceSt
         indices.forget(out.data().address());
     }
 
+    /** One device-to-device copy per row on the stream (the logits' vocabulary blocks: a few rows). */
     @Override
     public void copyIntoColumns(Tensor source, Tensor destination, int firstColumn) {
         makeCurrent();
@@ -750,6 +750,7 @@ public final class CudaBackend implements ComputeBackend, KernelDevice, DeviceSt
             } catch (RuntimeException suppressed) {
                 e.addSuppressed(suppressed);   // an invalidated capture ends with an error and no graph
             }
+            cuda.getLastError();   // the refused call's error must not surface in the next, unrelated check
             throw e;
         } finally {
             capturing = false;

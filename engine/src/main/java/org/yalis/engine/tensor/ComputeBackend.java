@@ -69,7 +69,8 @@ public interface ComputeBackend extends AutoCloseable {
 
     /**
      * {@code out[r]} = the greedy token of row {@code r} of the f32 {@code logits}: the choice of
-     * {@code Sampler.argmax}, bit for bit (the lowest index of the largest value; a NaN never wins). A
+     * {@code Sampler.argmax}, bit for bit (the lowest index of the largest value; a NaN never wins, except
+     * at index 0, where the scan starts). A
      * greedy step then copies back one int per sequence instead of a vocabulary of floats.
      */
     void argmaxRows(Tensor logits, Tensor out);

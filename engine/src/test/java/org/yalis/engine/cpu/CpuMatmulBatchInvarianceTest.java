@@ -19,7 +19,8 @@ import org.yalis.engine.tensor.Tensor;
 class CpuMatmulBatchInvarianceTest {
     /** Distinct token rows; batches are windows over them, so every batch position is checked. */
     private static final int TOKEN_POOL = 70;
-    private static final int[] BATCH_SIZES = {2, 3, 4, 5, 6, 7, 8, 9, 70};
+    /** 33-35: a full 32-token block (the array kernels) and a short one (the segment kernels) in one call. */
+    private static final int[] BATCH_SIZES = {2, 3, 4, 5, 6, 7, 8, 9, 33, 34, 35, 70};
     /** (out, in) shapes: partial row tiles, in features off the vector width, and one big enough to go parallel. */
     private static final int[][] SHAPES = {{37, 300}, {5, 33}, {13, 100}, {3, 7}};
 

@@ -221,7 +221,7 @@ public final class SimulatedCudaBackend implements ComputeBackend, KernelDevice 
 
     @Override
     public void synchronize() {
-        // Launches run when results are read; nothing is in flight between.
+        device.waitForLaunches();
     }
 
     @Override

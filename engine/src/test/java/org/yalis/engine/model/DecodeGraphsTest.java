@@ -212,7 +212,7 @@ class DecodeGraphsTest {
                     good.attention(), good.logitRows());
             IllegalArgumentException position = assertThrows(IllegalArgumentException.class,
                     () -> graphed.forward(badPosition, attention));
-            assertTrue(position.getMessage().startsWith("position " + MAX_POSITIONS + " outside"), position.getMessage());
+            assertEquals("position " + MAX_POSITIONS + " outside [0, " + MAX_POSITIONS + ")", position.getMessage());
         }
     }
 

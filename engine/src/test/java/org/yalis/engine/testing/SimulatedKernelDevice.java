@@ -168,6 +168,15 @@ public final class SimulatedKernelDevice implements TestDevice {
         }
     }
 
+    /** Runs every queued launch, as a stream synchronize waits for them; refused while capturing, as CUDA does. */
+    public void waitForLaunches() {
+        refuseWhileCapturing("waiting for the device");
+        if (queued) {
+            simulator.run();
+            queued = false;
+        }
+    }
+
     /** The bytes of {@code tensor}, for a host step (also while replaying a graph). */
     public byte[] read(Tensor tensor) {
         Allocation allocation = allocationAt(tensor.data().address());
