@@ -148,12 +148,12 @@ public final class CudaDriver {
 
     /** {@code cuDriverGetVersion}: the newest CUDA version the driver supports (13000 for 13.0). */
     public int driverGetVersion() {
-        return intOut(driverGetVersion, "cuDriverGetVersion");
+        return StatusCalls.intOut(driverGetVersion, this::check, "cuDriverGetVersion");
     }
 
     /** {@code cuDeviceGetCount}. */
     public int deviceGetCount() {
-        return intOut(deviceGetCount, "cuDeviceGetCount");
+        return StatusCalls.intOut(deviceGetCount, this::check, "cuDeviceGetCount");
     }
 
     /** {@code cuDeviceGet}: the {@code CUdevice} of an ordinal. */
@@ -220,11 +220,7 @@ public final class CudaDriver {
 
     /** {@code cuCtxSynchronize}: waits for all work in the current context. */
     public void ctxSynchronize() {
-        try {
-            check((int) ctxSynchronize.invokeExact(), "cuCtxSynchronize");
-        } catch (Throwable t) {
-            throw Downcalls.unchecked(t);
-        }
+        StatusCalls.call(ctxSynchronize, this::check, "cuCtxSynchronize");
     }
 
     // ---- modules and kernels -----------------------------------------------------------------
@@ -312,16 +308,6 @@ public final class CudaDriver {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment value = arena.allocate(C_INT);
             check((int) funcGetAttribute.invokeExact(value, attribute.value(), function.handle()), "cuFuncGetAttribute");
-            return value.get(C_INT, 0);
-        } catch (Throwable t) {
-            throw Downcalls.unchecked(t);
-        }
-    }
-
-    private int intOut(MethodHandle function, String name) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment value = arena.allocate(C_INT);
-            check((int) function.invokeExact(value), name);
             return value.get(C_INT, 0);
         } catch (Throwable t) {
             throw Downcalls.unchecked(t);

@@ -204,17 +204,17 @@ public final class CudaRuntime {
 
     /** {@code cudaRuntimeGetVersion}: 1000 * major + 10 * minor (13000 for CUDA 13.0). */
     public int runtimeGetVersion() {
-        return intOut(runtimeGetVersion, "cudaRuntimeGetVersion");
+        return StatusCalls.intOut(runtimeGetVersion, this::check, "cudaRuntimeGetVersion");
     }
 
     /** {@code cudaDriverGetVersion}: the newest CUDA the installed driver supports, 0 when there is no driver. */
     public int driverGetVersion() {
-        return intOut(driverGetVersion, "cudaDriverGetVersion");
+        return StatusCalls.intOut(driverGetVersion, this::check, "cudaDriverGetVersion");
     }
 
     /** {@code cudaGetDeviceCount}; without a driver this throws {@code cudaErrorInsufficientDriver} (35). */
     public int getDeviceCount() {
-        return intOut(getDeviceCount, "cudaGetDeviceCount");
+        return StatusCalls.intOut(getDeviceCount, this::check, "cudaGetDeviceCount");
     }
 
     /** A status and the value a call wrote, for callers that handle failure themselves. */
@@ -246,7 +246,7 @@ public final class CudaRuntime {
 
     /** {@code cudaGetDevice}. */
     public int getDevice() {
-        return intOut(getDevice, "cudaGetDevice");
+        return StatusCalls.intOut(getDevice, this::check, "cudaGetDevice");
     }
 
     /** {@code cudaDeviceGetAttribute}. */
@@ -274,11 +274,7 @@ public final class CudaRuntime {
 
     /** {@code cudaDeviceSynchronize}: waits for all work on the current device; reports asynchronous kernel faults. */
     public void deviceSynchronize() {
-        try {
-            check((int) deviceSynchronize.invokeExact(), "cudaDeviceSynchronize");
-        } catch (Throwable t) {
-            throw Downcalls.unchecked(t);
-        }
+        StatusCalls.call(deviceSynchronize, this::check, "cudaDeviceSynchronize");
     }
 
     // ---- memory ------------------------------------------------------------------------------
@@ -400,12 +396,12 @@ public final class CudaRuntime {
 
     /** {@code cudaStreamDestroy} (work already queued still completes). */
     public void streamDestroy(CudaStream stream) {
-        handleCall(streamDestroy, stream.handle(), "cudaStreamDestroy");
+        StatusCalls.call(streamDestroy, stream.handle(), this::check, "cudaStreamDestroy");
     }
 
     /** {@code cudaStreamSynchronize}: waits for everything queued on {@code stream}. */
     public void streamSynchronize(CudaStream stream) {
-        handleCall(streamSynchronize, stream.handle(), "cudaStreamSynchronize");
+        StatusCalls.call(streamSynchronize, stream.handle(), this::check, "cudaStreamSynchronize");
     }
 
     /** {@code cudaEventCreateWithFlags}; no flags means {@code cudaEventDefault} (timing enabled). */
@@ -424,7 +420,7 @@ public final class CudaRuntime {
 
     /** {@code cudaEventSynchronize}: waits until the event has completed. */
     public void eventSynchronize(CudaEvent event) {
-        handleCall(eventSynchronize, event.handle(), "cudaEventSynchronize");
+        StatusCalls.call(eventSynchronize, event.handle(), this::check, "cudaEventSynchronize");
     }
 
     /**
@@ -463,7 +459,7 @@ public final class CudaRuntime {
 
     /** {@code cudaEventDestroy}. */
     public void eventDestroy(CudaEvent event) {
-        handleCall(eventDestroy, event.handle(), "cudaEventDestroy");
+        StatusCalls.call(eventDestroy, event.handle(), this::check, "cudaEventDestroy");
     }
 
     // ---- graphs ------------------------------------------------------------------------------
@@ -527,25 +523,15 @@ public final class CudaRuntime {
 
     /** {@code cudaGraphExecDestroy}. */
     public void graphExecDestroy(CudaGraphExec exec) {
-        handleCall(graphExecDestroy, exec.handle(), "cudaGraphExecDestroy");
+        StatusCalls.call(graphExecDestroy, exec.handle(), this::check, "cudaGraphExecDestroy");
     }
 
     /** {@code cudaGraphDestroy}. */
     public void graphDestroy(CudaGraph graph) {
-        handleCall(graphDestroy, graph.handle(), "cudaGraphDestroy");
+        StatusCalls.call(graphDestroy, graph.handle(), this::check, "cudaGraphDestroy");
     }
 
     // ---- call shapes shared by several functions ---------------------------------------------
-
-    private int intOut(MethodHandle function, String name) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment value = arena.allocate(C_INT);
-            check((int) function.invokeExact(value), name);
-            return value.get(C_INT, 0);
-        } catch (Throwable t) {
-            throw Downcalls.unchecked(t);
-        }
-    }
 
     /** {@code f(void **out, size_t bytes)}: cudaMalloc, cudaMallocHost. */
     private MemorySegment pointerOut(MethodHandle function, long bytes, String name) {
@@ -564,15 +550,6 @@ public final class CudaRuntime {
             MemorySegment handle = arena.allocate(POINTER);
             check((int) function.invokeExact(handle, flags), name);
             return handle.get(POINTER, 0);
-        } catch (Throwable t) {
-            throw Downcalls.unchecked(t);
-        }
-    }
-
-    /** {@code f(handle)}. */
-    private void handleCall(MethodHandle function, MemorySegment handle, String name) {
-        try {
-            check((int) function.invokeExact(handle), name);
         } catch (Throwable t) {
             throw Downcalls.unchecked(t);
         }

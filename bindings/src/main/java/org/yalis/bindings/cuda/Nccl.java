@@ -145,7 +145,7 @@ public final class Nccl {
 
     /** {@code ncclGetVersion}: 10000 * major + 100 * minor + patch (23007 for 2.30.7). */
     public int getVersion() {
-        return intOut(getVersion, "ncclGetVersion");
+        return StatusCalls.intOut(getVersion, this::check, "ncclGetVersion");
     }
 
     /** {@link #getVersion()} as "major.minor.patch". */
@@ -203,17 +203,17 @@ public final class Nccl {
 
     /** {@code ncclCommFinalize}: flushes outstanding work; follow with {@link #commDestroy}. */
     public void commFinalize(NcclComm comm) {
-        commCall(commFinalize, comm, "ncclCommFinalize");
+        StatusCalls.call(commFinalize, comm.handle(), this::check, "ncclCommFinalize");
     }
 
     /** {@code ncclCommDestroy}: frees the communicator. */
     public void commDestroy(NcclComm comm) {
-        commCall(commDestroy, comm, "ncclCommDestroy");
+        StatusCalls.call(commDestroy, comm.handle(), this::check, "ncclCommDestroy");
     }
 
     /** {@code ncclCommAbort}: frees the communicator without waiting for outstanding work (after an error). */
     public void commAbort(NcclComm comm) {
-        commCall(commAbort, comm, "ncclCommAbort");
+        StatusCalls.call(commAbort, comm.handle(), this::check, "ncclCommAbort");
     }
 
     /**
@@ -234,17 +234,17 @@ public final class Nccl {
 
     /** {@code ncclCommCount}: the number of ranks. */
     public int commCount(NcclComm comm) {
-        return commIntOut(commCount, comm, "ncclCommCount");
+        return StatusCalls.intOut(commCount, comm.handle(), this::check, "ncclCommCount");
     }
 
     /** {@code ncclCommUserRank}: this communicator's rank. */
     public int commUserRank(NcclComm comm) {
-        return commIntOut(commUserRank, comm, "ncclCommUserRank");
+        return StatusCalls.intOut(commUserRank, comm.handle(), this::check, "ncclCommUserRank");
     }
 
     /** {@code ncclCommCuDevice}: the CUDA device the communicator runs on. */
     public int commCuDevice(NcclComm comm) {
-        return commIntOut(commCuDevice, comm, "ncclCommCuDevice");
+        return StatusCalls.intOut(commCuDevice, comm.handle(), this::check, "ncclCommCuDevice");
     }
 
     /**
@@ -252,7 +252,7 @@ public final class Nccl {
      * a raw result code ({@link NcclResult#nameOf} names it); 0 when healthy.
      */
     public int commGetAsyncError(NcclComm comm) {
-        return commIntOut(commGetAsyncError, comm, "ncclCommGetAsyncError");
+        return StatusCalls.intOut(commGetAsyncError, comm.handle(), this::check, "ncclCommGetAsyncError");
     }
 
     // ---- collectives -------------------------------------------------------------------------
@@ -306,47 +306,11 @@ public final class Nccl {
 
     /** {@code ncclGroupStart}: collectives until {@link #groupEnd()} are issued together. */
     public void groupStart() {
-        try {
-            check((int) groupStart.invokeExact(), "ncclGroupStart");
-        } catch (Throwable t) {
-            throw Downcalls.unchecked(t);
-        }
+        StatusCalls.call(groupStart, this::check, "ncclGroupStart");
     }
 
     /** {@code ncclGroupEnd}. */
     public void groupEnd() {
-        try {
-            check((int) groupEnd.invokeExact(), "ncclGroupEnd");
-        } catch (Throwable t) {
-            throw Downcalls.unchecked(t);
-        }
-    }
-
-    private int intOut(MethodHandle function, String name) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment value = arena.allocate(C_INT);
-            check((int) function.invokeExact(value), name);
-            return value.get(C_INT, 0);
-        } catch (Throwable t) {
-            throw Downcalls.unchecked(t);
-        }
-    }
-
-    private int commIntOut(MethodHandle function, NcclComm comm, String name) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment value = arena.allocate(C_INT);
-            check((int) function.invokeExact(comm.handle(), value), name);
-            return value.get(C_INT, 0);
-        } catch (Throwable t) {
-            throw Downcalls.unchecked(t);
-        }
-    }
-
-    private void commCall(MethodHandle function, NcclComm comm, String name) {
-        try {
-            check((int) function.invokeExact(comm.handle()), name);
-        } catch (Throwable t) {
-            throw Downcalls.unchecked(t);
-        }
+        StatusCalls.call(groupEnd, this::check, "ncclGroupEnd");
     }
 }
