@@ -508,6 +508,23 @@ public final class CudaBackend implements ComputeBackend, KernelDevice, DeviceSt
     @Override
     public void rope(Tensor x, int headDim, Tensor positions, Tensor cos, Tensor sin) {
         makeCurrent();
+        requireRope(x, headDim, positions, cos, sin);
+        KernelOps.rope(this, x, headDim, positions, cos, sin);
+    }
+
+    @Override
+    public void ropeQk(Tensor q, Tensor k, int headDim, Tensor positions, Tensor cos, Tensor sin) {
+        makeCurrent();
+        requireRope(q, headDim, positions, cos, sin);
+        requireRope(k, headDim, positions, cos, sin);
+        if (k.rows() != q.rows()) {
+            throw new IllegalArgumentException("rope shapes: q " + q + " and k " + k + " differ in rows");
+        }
+        KernelOps.ropeQk(this, q, k, headDim, positions, cos, sin);
+    }
+
+    /** What the rope kernel leaves unchecked, and the position values (host copies) inside the tables. */
+    private void requireRope(Tensor x, int headDim, Tensor positions, Tensor cos, Tensor sin) {
         requireBf16Device(x, "x");
         requireDevice(positions, "positions");
         requireType(positions, DType.I32, "positions");
@@ -522,29 +539,6 @@ public final class CudaBackend implements ComputeBackend, KernelDevice, DeviceSt
                     + positions + ", cos " + cos + ", sin " + sin);
         }
         indices.check(positions, x.rows(), cos.rows(), "position");
-        KernelOps.rope(this, x, headDim, positions, cos, sin);
-    }
-
-    @Override
-    public void ropeQk(Tensor q, Tensor k, int headDim, Tensor positions, Tensor cos, Tensor sin) {
-        makeCurrent();
-        requireBf16Device(q, "q");
-        requireBf16Device(k, "k");
-        requireDevice(positions, "positions");
-        requireType(positions, DType.I32, "positions");
-        for (Tensor table : new Tensor[] {cos, sin}) {
-            requireDevice(table, "rope table");
-            requireType(table, DType.F32, "rope table");
-        }
-        int half = headDim / 2;
-        if (headDim < 2 || headDim % 2 != 0 || q.cols() % headDim != 0 || k.cols() % headDim != 0
-                || k.rows() != q.rows() || cos.cols() != half || sin.cols() != half || sin.rows() != cos.rows()
-                || positions.elementCount() < q.rows()) {
-            throw new IllegalArgumentException("rope shapes: q " + q + ", k " + k + ", head_dim " + headDim
-                    + ", positions " + positions + ", cos " + cos + ", sin " + sin);
-        }
-        indices.check(positions, q.rows(), cos.rows(), "position");
-        KernelOps.ropeQk(this, q, k, headDim, positions, cos, sin);
     }
 
     @Override
