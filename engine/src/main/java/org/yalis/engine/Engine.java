@@ -200,6 +200,14 @@ public final class Engine implements AutoCloseable {
         return first().kvCacheBytes();
     }
 
+    /**
+     * Bytes the compute backends of this process hold (weights, activations, KV cache), over every rank
+     * in it: beside the process's resident memory, it shows what the engine itself asked for.
+     */
+    public long backendBytes() {
+        return ranks.stream().mapToLong(rank -> rank.backend().allocatedBytes()).sum();
+    }
+
     /** Totals of the last {@link #generate} call, as rank 0 measured them. */
     public BatchStats lastStats() {
         return first().lastStats();

@@ -102,7 +102,7 @@ public record EngineOptions(Path model, String device, int threads, WeightPlacem
     public static final class Builder {
         private final Path model;
         private String device = "cpu";
-        private int threads = Runtime.getRuntime().availableProcessors();
+        private int threads = org.yalis.engine.cpu.CpuTopology.physicalCores();
         private WeightPlacement weights = WeightPlacement.COPY;
         private String attention = "cpu";
         private int kvBlockSize = 16;

@@ -157,6 +157,11 @@ final class EngineRank implements AutoCloseable {
             if (options.cudaGraphs()) {
                 model.replayDecodeFromGraphs();
             }
+            if (!backend.readsCheckpointMemory()) {
+                // Every weight is in the backend's own memory now: unmap the checkpoint, so that its pages
+                // (already dropped one by one as they were copied, on the CPU) no longer belong to us.
+                arena.close();
+            }
             LocalShape shape = model.shape();
             int blocks = kvBlocks(options, shape, config.layers(), maxSequenceLength, kvDType,
                     backend.freeDeviceMemoryBytes().orElseGet(EngineRank::availableMemoryBytes));
@@ -179,7 +184,9 @@ final class EngineRank implements AutoCloseable {
             if (backend != null) {
                 backend.close();
             }
-            arena.close();
+            if (arena.scope().isAlive()) {
+                arena.close();
+            }
             throw e;
         }
     }
@@ -626,7 +633,9 @@ final class EngineRank implements AutoCloseable {
     public void close() {
         attention.close();
         backend.close();
-        checkpointArena.close();
+        if (checkpointArena.scope().isAlive()) {
+            checkpointArena.close();
+        }
         groups.forEach(Communicator::close);
     }
 }

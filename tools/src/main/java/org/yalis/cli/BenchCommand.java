@@ -29,12 +29,14 @@ import org.yalis.engine.YalisException;
 import org.yalis.engine.comm.LaunchEnvironment;
 import org.yalis.engine.bench.BenchRun;
 import org.yalis.engine.bench.Benchmark;
+import org.yalis.engine.cpu.CpuTopology;
 import org.yalis.engine.cpu.WeightPlacement;
 import org.yalis.engine.cuda.CudaBackend;
 import org.yalis.engine.cuda.DevicePeaks;
 import org.yalis.engine.metrics.Category;
 import org.yalis.engine.metrics.ComputePeak;
 import org.yalis.engine.metrics.MemoryBandwidth;
+import org.yalis.engine.metrics.ProcessMemory;
 import org.yalis.engine.metrics.PhaseBreakdown;
 import org.yalis.engine.model.ModelFolder;
 import org.yalis.engine.synth.SyntheticModels;
@@ -48,6 +50,8 @@ import org.yalis.engine.synth.SyntheticModels;
 final class BenchCommand implements Callable<Integer> {
     /** Exit code when the run is slower than the baseline allows. */
     static final int EXIT_REGRESSION = 3;
+    /** The CPU read test's buffer: well past any last-level cache this kind of machine has (480 MiB here). */
+    private static final long CPU_READ_BUFFER_BYTES = 1L << 30;
     /** The GPU copy of --membw: large enough to dwarf the L2 (50-60 MB on Hopper) many times over. */
     private static final long GPU_COPY_BYTES = 1L << 30;
     /** The GPU GEMM of --membw, M = N = K: about 1.4 ms on an H100, long past launch overheads. */
@@ -135,7 +139,7 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        int threadCount = threads == null ? LaunchEnvironment.threadsPerProcess(Runtime.getRuntime().availableProcessors()) : threads;
+        int threadCount = threads == null ? LaunchEnvironment.threadsPerProcess(CpuTopology.physicalCores()) : threads;
         if (attention == null) {
             attention = device;
         }
@@ -162,6 +166,9 @@ final class BenchCommand implements Callable<Integer> {
                 .maxSequenceLength(Math.min(promptLength + decodeLength, folder.config().maxPositions()))
                 .maxStepTokens(Math.max(512, Math.min(batch * promptLength, 4096)))
                 .profile(profile()).cudaGraphs(cudaGraphs).build();
+        // The CPU's ceilings are measured before the weights load: the measurement's buffers then come and
+        // go before the model's memory is taken, and do not add to the run's peak resident memory.
+        Map<String, Object> cpuMachine = device.equals("cuda") ? null : machine(threadCount, null);
         LoadProgress loading = LoadProgress.forStderr(err);
         Map<String, Object> result;
         try (Engine engine = Engine.load(folder, options, loading)) {
@@ -169,7 +176,8 @@ final class BenchCommand implements Callable<Integer> {
             boolean reports = engine.reportsResults();
             Benchmark.Result runs = Benchmark.run(engine, benchSpec,
                     (done, total) -> progress(reports ? err : new PrintWriter(java.io.Writer.nullWriter()), done, total));
-            result = report(engine, options, benchSpec, runs, threadCount);
+            result = report(engine, options, benchSpec, runs, threadCount,
+                    cpuMachine != null ? cpuMachine : machine(threadCount, engine));
             if (!reports) {
                 return 0;   // under mpirun only rank 0 prints and compares
             }
@@ -213,8 +221,12 @@ final class BenchCommand implements Callable<Integer> {
         if (memoryBandwidthGbps != null) {
             machine.put("membw_read_gbps", memoryBandwidthGbps);
         } else {
-            MemoryBandwidth bandwidth = MemoryBandwidth.measure(threadCount, 512L << 20, 3);
+            MemoryBandwidth bandwidth = MemoryBandwidth.measure(threadCount, CPU_READ_BUFFER_BYTES, 3);
             machine.put("membw_read_gbps", round(bandwidth.readGigabytesPerSecond()));
+            machine.put("membw_read_pattern", bandwidth.fastestReadPattern());
+            Map<String, Object> patterns = new LinkedHashMap<>();
+            bandwidth.readPatterns().forEach((name, rate) -> patterns.put(name, round(rate)));
+            machine.put("membw_read_patterns_gbps", patterns);
             machine.put("membw_copy_gbps", round(bandwidth.copyGigabytesPerSecond()));
             machine.put("membw_triad_gbps", round(bandwidth.triadGigabytesPerSecond()));
         }
@@ -251,7 +263,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private Map<String, Object> report(Engine engine, EngineOptions options, Benchmark.Spec benchSpec,
-                                       Benchmark.Result measured, int threadCount) {
+                                       Benchmark.Result measured, int threadCount, Map<String, Object> machine) {
         List<BenchRun> runs = measured.runs();
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("key", benchSpec.key());
@@ -315,7 +327,12 @@ final class BenchCommand implements Callable<Integer> {
         collectives.put("decode", collectives(decodeParts));
         result.put("collectives", collectives);
 
-        Map<String, Object> machine = machine(threadCount, engine);
+        Map<String, Object> memory = new LinkedHashMap<>();
+        memory.put("backend_bytes", engine.backendBytes());
+        memory.put("kv_cache_bytes", engine.kvCacheBytes());
+        ProcessMemory.peakResidentBytes().ifPresent(bytes -> memory.put("peak_rss_bytes", bytes));
+        result.put("memory", memory);
+
         double readBandwidth = ((Number) machine.get("membw_read_gbps")).doubleValue();
         double gigaflops = ((Number) machine.get("fma_gflops")).doubleValue();
         Map<String, Object> roofline = new LinkedHashMap<>(machine);

@@ -27,6 +27,7 @@ import org.yalis.engine.RequestMetrics;
 import org.yalis.engine.Sizes;
 import org.yalis.engine.YalisException;
 import org.yalis.engine.comm.LaunchEnvironment;
+import org.yalis.engine.cpu.CpuTopology;
 import org.yalis.engine.cpu.WeightPlacement;
 import org.yalis.engine.model.GenerationDefaults;
 import org.yalis.engine.model.ModelFolder;
@@ -159,9 +160,11 @@ final class GenerateCommand implements Callable<Integer> {
             }
             int[] grid = tensorParallel.grid();
             EngineOptions options = EngineOptions.builder(model).device(device)
-                    .threads(threads == null ? LaunchEnvironment.threadsPerProcess(Runtime.getRuntime().availableProcessors()) : threads)
+                    .threads(threads == null ? LaunchEnvironment.threadsPerProcess(CpuTopology.physicalCores()) : threads)
                     .weights(WeightPlacement.parse(weights)).attention(attention == null ? device : attention).kvBlockSize(kvBlockSize)
-                    .kvCacheBytes(kvCacheMemory == null ? 0 : Sizes.parse(kvCacheMemory)).maxBatch(maxBatch)
+                    .kvCacheBytes(kvCacheMemory == null ? 0 : Sizes.parse(kvCacheMemory))
+                    // No more sequences run at once than there are prompts: the default KV pool is sized for this.
+                    .maxBatch(Math.min(maxBatch, Math.max(1, requests.size())))
                     .maxStepTokens(maxStepTokens).maxSequenceLength(Math.min(longest, folder.config().maxPositions()))
                     .tensorParallel(grid[0], grid[1]).collective(collective)
                     .collectivePrefill(collectivePrefill == null ? collective : collectivePrefill)

@@ -27,6 +27,8 @@ public final class Libc {
     private static final int MAP_PRIVATE = 0x02;
     private static final int MAP_ANONYMOUS = 0x20;
     private static final int MADV_HUGEPAGE = 14;
+    private static final int MADV_DONTNEED = 4;
+    private static final long PAGE_BYTES = 4096;
     private static final long MAP_FAILED = -1L;
 
     /** 2 MiB: the x86-64 huge page, and the alignment that lets the kernel back a range with them. */
@@ -96,6 +98,32 @@ public final class Libc {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException("mmap failed", t);
+        }
+    }
+
+    /**
+     * Drops this process's page-table entries for the whole pages inside {@code segment}
+     * ({@code madvise(MADV_DONTNEED)}), so they stop counting in its resident set. Meant for a
+     * read-only file mapping whose bytes were copied elsewhere: the data stays in the page cache and
+     * a later read faults it back in unchanged. Never use it on anonymous memory that must keep its
+     * contents (it would read back as zeros).
+     */
+    public static void releaseFilePages(MemorySegment segment) {
+        long start = (segment.address() + PAGE_BYTES - 1) / PAGE_BYTES * PAGE_BYTES;
+        long end = (segment.address() + segment.byteSize()) / PAGE_BYTES * PAGE_BYTES;
+        if (end <= start) {
+            return;
+        }
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment state = call.allocate(CALL_STATE);
+            int rc = (int) MADVISE.invokeExact(state, MemorySegment.ofAddress(start), end - start, MADV_DONTNEED);
+            if (rc != 0) {
+                throw new IllegalStateException("madvise(MADV_DONTNEED) failed: " + errnoMessage(state));
+            }
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("madvise failed", t);
         }
     }
 

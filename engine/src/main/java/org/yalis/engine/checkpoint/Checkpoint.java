@@ -17,6 +17,7 @@ import java.util.TreeSet;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import org.yalis.bindings.posix.Libc;
 import org.yalis.engine.YalisException;
 
 /**
@@ -68,6 +69,16 @@ public final class Checkpoint {
 
     public List<Path> files() {
         return files;
+    }
+
+    /**
+     * Drops {@code tensor}'s pages from this process's resident memory once its bytes were copied
+     * elsewhere (the CPU backend's weight copy, a GPU upload): without this, the mapping of a checkpoint
+     * being loaded holds a second copy of every weight read so far, and peak memory doubles. The data
+     * stays correct: the file is mapped read-only, and a later read faults the pages back in.
+     */
+    public void releasePages(CheckpointTensor tensor) {
+        Libc.releaseFilePages(tensor.bytes());
     }
 
     private static List<Path> weightFiles(Path folder, Map<String, String> indexMap) {

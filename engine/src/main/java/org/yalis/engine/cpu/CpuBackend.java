@@ -25,6 +25,7 @@ public final class CpuBackend implements ComputeBackend {
     private final ComputePool pool;
     private final WeightPlacement placement;
     private final HostWeightStore weightStore = new HostWeightStore(arena);
+    private final PlacedWeights placedWeights = new PlacedWeights();
     private long activationBytes;
     private long mappedWeightBytes;
 
@@ -72,28 +73,37 @@ public final class CpuBackend implements ComputeBackend {
 
     @Override
     public Tensor loadWeight(Tensor hostSource) {
-        if (placement == WeightPlacement.MMAP) {
-            mappedWeightBytes += hostSource.byteSize();
-            return hostSource;
-        }
-        MemorySegment copy = weightStore.copyOf(hostSource.data().asSlice(0, hostSource.byteSize()));
-        return new Tensor(copy, hostSource.dtype(), hostSource.rows(), hostSource.cols());
+        return loadWeightColumns(hostSource, 0, hostSource.cols());
     }
 
+    /**
+     * Places a block of columns of a checkpoint matrix. A block already placed (a tied model's
+     * embedding table, asked for again as the LM head; or a row range of it, a rank's vocabulary
+     * slice) is returned as a view, so every checkpoint byte is held once.
+     */
     @Override
     public Tensor loadWeightColumns(Tensor hostSource, int firstColumn, int columns) {
         if (firstColumn < 0 || columns < 0 || firstColumn + columns > hostSource.cols()) {
             throw new IllegalArgumentException("columns [" + firstColumn + ", " + (firstColumn + columns) + ") of "
                     + hostSource);
         }
-        if (firstColumn == 0 && columns == hostSource.cols()) {
-            return loadWeight(hostSource);
+        Tensor placed = placedWeights.find(hostSource, firstColumn, columns);
+        if (placed != null) {
+            return placed;
+        }
+        boolean whole = firstColumn == 0 && columns == hostSource.cols();
+        if (whole && placement == WeightPlacement.MMAP) {
+            mappedWeightBytes += hostSource.byteSize();
+            return placedWeights.remember(hostSource, firstColumn, columns, hostSource);
         }
         // A column shard is strided in the file: it is always copied, whatever the placement.
+        MemorySegment source = hostSource.data().asSlice(0, hostSource.byteSize());
         long elementBytes = hostSource.dtype().byteSize();
-        MemorySegment copy = weightStore.copyOfColumns(hostSource.data(), hostSource.rows(), hostSource.rowBytes(),
+        MemorySegment copy = whole ? weightStore.copyOf(source)
+                : weightStore.copyOfColumns(source, hostSource.rows(), hostSource.rowBytes(),
                 firstColumn * elementBytes, columns * elementBytes);
-        return new Tensor(copy, hostSource.dtype(), hostSource.rows(), columns);
+        return placedWeights.remember(hostSource, firstColumn, columns,
+                new Tensor(copy, hostSource.dtype(), hostSource.rows(), columns));
     }
 
     @Override
@@ -293,6 +303,15 @@ public final class CpuBackend implements ComputeBackend {
     @Override
     public long allocatedBytes() {
         return activationBytes + weightStore.reservedBytes();
+    }
+
+    /**
+     * Whether placed weights still read the checkpoint's mapping: with {@code mmap} they do, and
+     * the checkpoint must stay open; with {@code copy} it can be closed once the model is loaded.
+     */
+    @Override
+    public boolean readsCheckpointMemory() {
+        return placement == WeightPlacement.MMAP;
     }
 
     /** Weight bytes left in the mapped checkpoint (placement {@code mmap}). */

@@ -74,36 +74,39 @@ public final class LlamaModel {
     public static LlamaModel load(LlamaConfig config, Checkpoint checkpoint, ComputeBackend backend,
                                   ShardingPlan plan, int maxSequenceLength, int maxStepTokens,
                                   int maxSequences, BiConsumer<String, Long> progress) {
-        WeightReader weights = new WeightReader(checkpoint, config, progress);
+        WeightReader weights = new WeightReader(checkpoint, config, plan, backend, progress);
         int hidden = config.hiddenSize();
-        Tensor embed = plan.embedding(weights.get("model.embed_tokens.weight", config.vocabSize(), hidden), backend);
+        int q = config.qDim();
+        int kv = config.kvDim();
+        int ffn = config.intermediateSize();
+        Tensor embed = weights.embedding("model.embed_tokens.weight", config.vocabSize(), hidden);
         List<Layer> layers = new ArrayList<>();
         for (int i = 0; i < config.layers(); i++) {
             String prefix = "model.layers." + i + ".";
             layers.add(new Layer(
-                    plan.norm(weights.get(prefix + "input_layernorm.weight", hidden), config.rmsNormEps(), backend),
-                    plan.linear(LinearRole.Q, weights.get(prefix + "self_attn.q_proj.weight", config.qDim(), hidden), backend),
-                    plan.linear(LinearRole.K, weights.get(prefix + "self_attn.k_proj.weight", config.kvDim(), hidden), backend),
-                    plan.linear(LinearRole.V, weights.get(prefix + "self_attn.v_proj.weight", config.kvDim(), hidden), backend),
-                    plan.linear(LinearRole.O, weights.get(prefix + "self_attn.o_proj.weight", hidden, config.qDim()), backend),
-                    plan.norm(weights.get(prefix + "post_attention_layernorm.weight", hidden), config.rmsNormEps(), backend),
-                    plan.linear(LinearRole.GATE, weights.get(prefix + "mlp.gate_proj.weight", config.intermediateSize(), hidden), backend),
-                    plan.linear(LinearRole.UP, weights.get(prefix + "mlp.up_proj.weight", config.intermediateSize(), hidden), backend),
-                    plan.linear(LinearRole.DOWN, weights.get(prefix + "mlp.down_proj.weight", hidden, config.intermediateSize()), backend)));
+                    weights.norm(prefix + "input_layernorm.weight", hidden),
+                    weights.linear(LinearRole.Q, prefix + "self_attn.q_proj.weight", q, hidden),
+                    weights.linear(LinearRole.K, prefix + "self_attn.k_proj.weight", kv, hidden),
+                    weights.linear(LinearRole.V, prefix + "self_attn.v_proj.weight", kv, hidden),
+                    weights.linear(LinearRole.O, prefix + "self_attn.o_proj.weight", hidden, q),
+                    weights.norm(prefix + "post_attention_layernorm.weight", hidden),
+                    weights.linear(LinearRole.GATE, prefix + "mlp.gate_proj.weight", ffn, hidden),
+                    weights.linear(LinearRole.UP, prefix + "mlp.up_proj.weight", ffn, hidden),
+                    weights.linear(LinearRole.DOWN, prefix + "mlp.down_proj.weight", hidden, ffn)));
         }
-        Norm finalNorm = plan.norm(weights.get("model.norm.weight", hidden), config.rmsNormEps(), backend);
+        Norm finalNorm = weights.norm("model.norm.weight", hidden);
         // Tied models (Llama 3.2 1B, stories260K) use the embedding matrix as the output projection;
         // transformers ties them even when a checkpoint also carries an lm_head.weight tensor.
-        CheckpointTensor headWeight;
+        String headName;
         if (config.tieWordEmbeddings()) {
-            headWeight = weights.get("model.embed_tokens.weight", config.vocabSize(), hidden);
+            headName = "model.embed_tokens.weight";
         } else if (checkpoint.find("lm_head.weight").isPresent()) {
-            headWeight = weights.get("lm_head.weight", config.vocabSize(), hidden);
+            headName = "lm_head.weight";
         } else {
             throw new YalisException("the checkpoint has no lm_head.weight and config.json says tie_word_embeddings"
                     + " is false; re-download the weights, or set tie_word_embeddings to true if the model is tied");
         }
-        Linear lmHead = plan.linear(LinearRole.LM_HEAD, headWeight, backend);
+        Linear lmHead = weights.linear(LinearRole.LM_HEAD, headName, config.vocabSize(), hidden);
         return new LlamaModel(config, plan.localShape(config), backend, embed, List.copyOf(layers),
                 finalNorm, lmHead, Math.min(maxSequenceLength, config.maxPositions()), maxStepTokens, maxSequences);
     }
@@ -238,13 +241,40 @@ public final class LlamaModel {
         }
     }
 
-    /** Reads checkpoint tensors by name and insists on the shapes the config implies. */
-    private record WeightReader(Checkpoint checkpoint, LlamaConfig config, BiConsumer<String, Long> progress) {
+    /**
+     * Reads checkpoint tensors by name, insists on the shapes the config implies, has the plan place
+     * them, and then lets go of their pages in the mapped checkpoint when the backend holds its own
+     * copy (so that loading never holds two copies of the weights).
+     */
+    private record WeightReader(Checkpoint checkpoint, LlamaConfig config, ShardingPlan plan, ComputeBackend backend,
+                                BiConsumer<String, Long> progress) {
         WeightReader {
             progress = progress == null ? (name, bytes) -> { } : progress;
         }
 
-        CheckpointTensor get(String name, long... expectedShape) {
+        Linear linear(LinearRole role, String name, long... expectedShape) {
+            CheckpointTensor tensor = get(name, expectedShape);
+            return placed(tensor, plan.linear(role, tensor, backend));
+        }
+
+        Norm norm(String name, long... expectedShape) {
+            CheckpointTensor tensor = get(name, expectedShape);
+            return placed(tensor, plan.norm(tensor, config.rmsNormEps(), backend));
+        }
+
+        Tensor embedding(String name, long... expectedShape) {
+            CheckpointTensor tensor = get(name, expectedShape);
+            return placed(tensor, plan.embedding(tensor, backend));
+        }
+
+        private <T> T placed(CheckpointTensor tensor, T module) {
+            if (!backend.readsCheckpointMemory()) {
+                checkpoint.releasePages(tensor);
+            }
+            return module;
+        }
+
+        private CheckpointTensor get(String name, long... expectedShape) {
             CheckpointTensor tensor = checkpoint.find(name).orElseThrow(() -> new YalisException(
                     "the checkpoint has no tensor '" + name + "' that a " + config.layers() + "-layer "
                             + config.modelType() + " model needs; the weights do not match config.json"));

@@ -39,6 +39,15 @@ public interface ComputeBackend extends AutoCloseable {
      */
     Tensor loadWeightColumns(Tensor hostSource, int firstColumn, int columns);
 
+    /**
+     * Whether weights this backend placed still read the host memory they were placed from (a CPU
+     * backend computing on the memory-mapped checkpoint). When false, the checkpoint can be
+     * unmapped once the model is loaded.
+     */
+    default boolean readsCheckpointMemory() {
+        return false;
+    }
+
     void copyFromHost(int[] source, Tensor destination);
 
     void copyFromHost(float[] source, Tensor destination);
