@@ -13,7 +13,9 @@ public enum KnownLibrary {
     // Open MPI's soname, Debian's MPICH, upstream MPICH and Intel MPI, then the unversioned link
     // (either flavor): org.yalis.bindings.mpi tells them apart by their symbols.
     MPI("MPI", List.of("libmpi.so.40", "libmpich.so.12", "libmpi.so.12", "libmpi.so")),
-    FLASHINFER_SHIM("flashinfer shim", List.of("libyalis_flashinfer.so"));
+    FLASHINFER_SHIM("flashinfer shim", List.of("libyalis_flashinfer.so")),
+    /** oneDNN 2.x (Debian's libdnnl2): the CPU backend's prefill GEMM where it is installed. */
+    ONEDNN("oneDNN", List.of("libdnnl.so.2"));
 
     private final String description;
     private final List<String> fileNames;

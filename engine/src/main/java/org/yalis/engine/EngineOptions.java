@@ -22,11 +22,17 @@ import org.yalis.engine.cpu.WeightPlacement;
  * @param collectiveDecode    collective backend between ranks in decode steps
  * @param profile             time every step by category (gemm, attention, collective, other)
  * @param cudaGraphs          replay decode steps from CUDA graphs (cuda only, not with profiling)
+ * @param batchInvariant      compute every token's result with the same operations whatever the batch (the CPU's
+ *                            Vector API kernels for every product, no library GEMM): batched output equals
+ *                            one-at-a-time output bit for bit
+ * @param quantization        how the CPU backend stores the linear layers' weights ({@code NONE}: as the
+ *                            checkpoint has them)
  */
 public record EngineOptions(Path model, String device, int threads, WeightPlacement weights, String attention,
                             int kvBlockSize, long kvCacheBytes, int maxBatch, int maxStepTokens,
                             int maxSequenceLength, int tpRows, int tpCols, String collectivePrefill,
-                            String collectiveDecode, boolean profile, boolean cudaGraphs) {
+                            String collectiveDecode, boolean profile, boolean cudaGraphs, boolean batchInvariant,
+                            Quantization quantization) {
 
     public EngineOptions {
         if (threads < 1) {
@@ -57,6 +63,13 @@ public record EngineOptions(Path model, String device, int threads, WeightPlacem
         if (cudaGraphs && tpRows * tpCols > 1 && !"nccl".equals(collectiveDecode)) {
             throw new YalisException("--cuda-graphs with tensor parallelism needs --collective-decode nccl: a "
                     + collectiveDecode + " collective goes through host memory, which a CUDA graph cannot capture");
+        }
+        if (quantization == null) {
+            throw new IllegalArgumentException("quantization must not be null (use Quantization.NONE)");
+        }
+        if (quantization != Quantization.NONE && !"cpu".equals(device)) {
+            throw new YalisException("--quantize " + quantization.cliName() + " is a CPU weight format; the " + device
+                    + " backend computes on bf16 weights: drop --quantize");
         }
         if (cudaGraphs && profile) {
             throw new YalisException("--cuda-graphs cannot be profiled: the profiler times every operation with "
@@ -95,6 +108,8 @@ public record EngineOptions(Path model, String device, int threads, WeightPlacem
         builder.collectiveDecode = collectiveDecode;
         builder.profile = profile;
         builder.cudaGraphs = cudaGraphs;
+        builder.batchInvariant = batchInvariant;
+        builder.quantization = quantization;
         return builder;
     }
 
@@ -116,6 +131,8 @@ public record EngineOptions(Path model, String device, int threads, WeightPlacem
         private String collectiveDecode = "local";
         private boolean profile;
         private boolean cudaGraphs;
+        private boolean batchInvariant;
+        private Quantization quantization = Quantization.NONE;
 
         private Builder(Path model) {
             this.model = model;
@@ -202,10 +219,21 @@ public record EngineOptions(Path model, String device, int threads, WeightPlacem
             return this;
         }
 
+        /** Every product through the batch-invariant kernels (see {@link EngineOptions}); off by default. */
+        public Builder batchInvariant(boolean enabled) {
+            batchInvariant = enabled;
+            return this;
+        }
+
+        public Builder quantization(Quantization format) {
+            quantization = format;
+            return this;
+        }
+
         public EngineOptions build() {
             return new EngineOptions(model, device, threads, weights, attention, kvBlockSize, kvCacheBytes, maxBatch,
                     maxStepTokens, maxSequenceLength, tpRows, tpCols, collectivePrefill, collectiveDecode, profile,
-                    cudaGraphs);
+                    cudaGraphs, batchInvariant, quantization);
         }
     }
 }

@@ -112,7 +112,8 @@ final class EngineRank implements AutoCloseable {
                 + options.weights().name() + "|" + options.attention() + "|" + options.kvBlockSize() + "|"
                 + options.kvCacheBytes() + "|" + options.maxBatch() + "|" + options.maxStepTokens() + "|"
                 + options.maxSequenceLength() + "|" + options.tpRows() + "x" + options.tpCols() + "|"
-                + options.collectivePrefill() + "|" + options.collectiveDecode() + "|" + options.cudaGraphs()));
+                + options.collectivePrefill() + "|" + options.collectiveDecode() + "|" + options.cudaGraphs() + "|"
+                + options.batchInvariant() + "|" + options.quantization()));
         RankGrid grid = new RankGrid(options.tpRows(), options.tpCols(), world.rank());
         Arena arena = Arena.ofShared();
         ComputeBackend backend = null;
@@ -213,7 +214,8 @@ final class EngineRank implements AutoCloseable {
 
     private static ComputeBackend createBackend(EngineOptions options, int threads) {
         return switch (options.device()) {
-            case "cpu" -> new CpuBackend(threads, options.weights());
+            case "cpu" -> new CpuBackend(new CpuBackend.Settings(threads, options.weights(), options.batchInvariant(),
+                    options.quantization()));
             case "cuda" -> CudaBackend.open(CudaBackend.deviceForThisProcess());
             default -> throw new YalisException("unknown --device '" + options.device() + "'; available: cpu, cuda");
         };

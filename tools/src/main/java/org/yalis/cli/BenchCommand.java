@@ -84,6 +84,9 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     TensorParallelOptions tensorParallel = new TensorParallelOptions();
 
+    @Mixin
+    CpuComputeOptions cpuCompute = new CpuComputeOptions();
+
     @Option(names = "--device", paramLabel = "NAME", defaultValue = "cpu", description = "Compute backend: cpu or cuda.")
     String device;
 
@@ -160,12 +163,12 @@ final class BenchCommand implements Callable<Integer> {
         Benchmark.Spec benchSpec = new Benchmark.Spec(batch, promptLength, decodeLength, warmup, repeat, seed);
         Engine.checkContext(0, promptLength, folder.config());
         int[] grid = tensorParallel.grid();
-        EngineOptions options = EngineOptions.builder(model).device(device).threads(threadCount)
+        EngineOptions options = cpuCompute.applyTo(EngineOptions.builder(model).device(device).threads(threadCount)
                 .weights(WeightPlacement.parse(weights)).attention(attention).collective(collective)
                 .tensorParallel(grid[0], grid[1]).maxBatch(Math.max(batch, 1))
                 .maxSequenceLength(Math.min(promptLength + decodeLength, folder.config().maxPositions()))
                 .maxStepTokens(Math.max(512, Math.min(batch * promptLength, 4096)))
-                .profile(profile()).cudaGraphs(cudaGraphs).build();
+                .profile(profile()).cudaGraphs(cudaGraphs)).build();
         // The CPU's ceilings are measured before the weights load: the measurement's buffers then come and
         // go before the model's memory is taken, and do not add to the run's peak resident memory.
         Map<String, Object> cpuMachine = device.equals("cuda") ? null : machine(threadCount, null);

@@ -99,6 +99,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     TensorParallelOptions tensorParallel = new TensorParallelOptions();
 
+    @Mixin
+    CpuComputeOptions cpuCompute = new CpuComputeOptions();
+
     @Option(names = "--collective", paramLabel = "NAME", defaultValue = "local",
             description = "Collective backend between ranks: local (ranks as threads of this process), mpi "
                     + "(ranks as processes: mpirun -np N bin/yalis ...) or nccl (as mpi, GPU buffers; needs --device cuda).")
@@ -159,7 +162,7 @@ final class GenerateCommand implements Callable<Integer> {
                 longest = Math.max(longest, ids.length + maxNewTokens);
             }
             int[] grid = tensorParallel.grid();
-            EngineOptions options = EngineOptions.builder(model).device(device)
+            EngineOptions options = cpuCompute.applyTo(EngineOptions.builder(model).device(device)
                     .threads(threads == null ? LaunchEnvironment.threadsPerProcess(CpuTopology.physicalCores()) : threads)
                     .weights(WeightPlacement.parse(weights)).attention(attention == null ? device : attention).kvBlockSize(kvBlockSize)
                     .kvCacheBytes(kvCacheMemory == null ? 0 : Sizes.parse(kvCacheMemory))
@@ -169,7 +172,7 @@ final class GenerateCommand implements Callable<Integer> {
                     .tensorParallel(grid[0], grid[1]).collective(collective)
                     .collectivePrefill(collectivePrefill == null ? collective : collectivePrefill)
                     .collectiveDecode(collectiveDecode == null ? collective : collectiveDecode)
-                    .cudaGraphs(cudaGraphs).build();
+                    .cudaGraphs(cudaGraphs)).build();
             LoadProgress progress = LoadProgress.forStderr(err);
             try (Engine engine = Engine.load(folder, options, progress)) {
                 progress.done();

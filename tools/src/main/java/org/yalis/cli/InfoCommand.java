@@ -19,9 +19,11 @@ import org.yalis.bindings.mpi.MpiLibrary;
 import org.yalis.bindings.mpi.MpiLibraryInfo;
 import org.yalis.bindings.cuda.CudaAvailability;
 import org.yalis.bindings.cuda.GpuProbe;
+import org.yalis.bindings.dnnl.Dnnl;
 import org.yalis.engine.Sizes;
 import org.yalis.engine.attention.AttentionBackend;
 import org.yalis.engine.attention.AttentionBackends;
+import org.yalis.engine.cpu.CpuTopology;
 import org.yalis.nativelib.YalisKernels;
 
 /** {@code yalis info}: what this machine and this build offer. */
@@ -40,7 +42,8 @@ final class InfoCommand implements Callable<Integer> {
                 System.getProperty("java.home"));
         out.printf(Locale.ROOT, "OS             %s %s %s%n", System.getProperty("os.name"),
                 System.getProperty("os.version"), System.getProperty("os.arch"));
-        out.printf(Locale.ROOT, "CPU cores      %d%n", Runtime.getRuntime().availableProcessors());
+        out.printf(Locale.ROOT, "CPU cores      %d physical, %d logical (--threads defaults to the physical count)%n",
+                CpuTopology.physicalCores(), Runtime.getRuntime().availableProcessors());
         out.printf(Locale.ROOT, "vector width   %d bits (%d float lanes, jdk.incubator.vector)%n",
                 FloatVector.SPECIES_PREFERRED.vectorBitSize(), FloatVector.SPECIES_PREFERRED.length());
         out.printf(Locale.ROOT, "memory         %s available%n", memoryAvailable());
@@ -48,6 +51,12 @@ final class InfoCommand implements Callable<Integer> {
         out.println("compute        cpu, cuda (--device; cuda needs the GPU below, cuBLAS and this build's kernels: "
                 + (YalisKernels.fatbin().isPresent() ? YalisKernels.manifest().size() + " in the jar" : "none, built without nvcc")
                 + ")");
+        Dnnl.Availability oneDnn = Dnnl.availability();
+        out.printf(Locale.ROOT, "CPU matmul     %s%n", oneDnn.available()
+                ? "prefill (8+ tokens) on " + oneDnn.description() + ", decode on the Vector API kernels; "
+                + "--batch-invariant puts every product on the Vector API kernels"
+                : "Vector API kernels for every product (oneDNN not usable: " + oneDnn.description()
+                + "; on Debian, apt-get install libdnnl2 for a faster prefill)");
         out.println("attention backends:");
         for (AttentionBackend backend : AttentionBackends.available()) {
             out.printf(Locale.ROOT, "  %-12s devices %s: %s%n", backend.name(),

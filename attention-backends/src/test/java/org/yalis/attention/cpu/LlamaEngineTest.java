@@ -25,6 +25,7 @@ import org.yalis.engine.cpu.WeightPlacement;
 import org.yalis.engine.model.ModelFolder;
 import org.yalis.engine.sample.SamplingParams;
 import org.yalis.engine.tensor.DType;
+import org.yalis.engine.testing.GreedyAgreement;
 import org.yalis.engine.testing.TestModels;
 import org.yalis.engine.tokenizer.Tokenizer;
 
@@ -45,6 +46,14 @@ class LlamaEngineTest {
         }
     }
 
+    /**
+     * The exactness checks run batch-invariant (every product on the Vector API kernels): their claims
+     * (equal ids batched and alone, under preemption, on 1 or 2 threads) are that path's guarantee.
+     */
+    private static EngineOptions.Builder invariant(Path model) {
+        return EngineOptions.builder(model).batchInvariant(true);
+    }
+
     private static List<int[]> encode(Path model, List<String> texts) {
         try (Tokenizer tokenizer = Tokenizer.load(model, 1)) {
             return texts.stream().map(tokenizer::encode).toList();
@@ -55,7 +64,7 @@ class LlamaEngineTest {
     void reproducesTheExpectedGreedyOutputsAndFirstStepLogits() throws IOException {
         Path model = TestModels.requireStories260K();
         JsonNode expected = new ObjectMapper().readTree(model.resolve("expected-greedy.json").toFile());
-        try (Engine engine = Engine.load(ModelFolder.open(model), EngineOptions.defaults(model), null)) {
+        try (Engine engine = Engine.load(ModelFolder.open(model), invariant(model).build(), null)) {
             for (JsonNode testCase : expected.get("cases")) {
                 int[] prompt = ids(testCase.get("prompt_ids"));
                 assertArrayEquals(prompt, encode(model, List.of(testCase.get("prompt").asText())).getFirst());
@@ -73,12 +82,50 @@ class LlamaEngineTest {
         }
     }
 
+    /**
+     * The default path, where a prefill of 8 or more tokens goes through oneDNN's GEMM: the expected
+     * greedy ids of every case, batched into one prefill step, agree with the batch-invariant run's ids
+     * under the top-5 rule at the first divergence (they need not be equal: the GEMM sums in another order).
+     */
+    @Test
+    void theLibraryGemmPathAgreesWithTheInvariantPathUnderTheTopFiveRule() throws IOException {
+        Path model = TestModels.requireStories260K();
+        TestModels.requireOneDnn();
+        List<int[]> prompts = new ArrayList<>();
+        for (JsonNode testCase : new ObjectMapper().readTree(model.resolve("expected-greedy.json").toFile())
+                .get("cases")) {
+            prompts.add(ids(testCase.get("prompt_ids")));
+        }
+        prompts.addAll(encode(model, PROMPTS));
+        List<Request> requests = prompts.stream().map(p -> new Request(p, 96, SamplingParams.greedy(), true)).toList();
+        try (Engine reference = Engine.load(ModelFolder.open(model), invariant(model).build(), null);
+             Engine library = Engine.load(ModelFolder.open(model), EngineOptions.defaults(model), null)) {
+            assertTrue(((org.yalis.engine.cpu.CpuBackend) library.backend()).matmulDescription().startsWith("oneDNN"),
+                    "the default path must use the library GEMM here");
+            List<Completion> expected = reference.generate(requests, GenerationListener.NONE);
+            List<Completion> actual = library.generate(requests, GenerationListener.NONE);
+            for (int p = 0; p < prompts.size(); p++) {
+                int[] prompt = prompts.get(p);
+                int[] want = expected.get(p).generatedIds();
+                GreedyAgreement.Verdict verdict = GreedyAgreement.check(want, actual.get(p).generatedIds(),
+                        i -> reference.lastPositionLogits(concat(prompt, java.util.Arrays.copyOf(want, i))));
+                assertTrue(verdict.agrees(), "prompt " + p + ": " + verdict.explanation());
+            }
+        }
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] joined = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, joined, a.length, b.length);
+        return joined;
+    }
+
     @ParameterizedTest(name = "block size {0}")
     @ValueSource(ints = {1, 16, 256})
     void batchedGreedyIdsEqualOneAtATime(int blockSize) {
         Path model = TestModels.requireStories260K();
         List<int[]> prompts = encode(model, PROMPTS);
-        EngineOptions options = EngineOptions.builder(model).kvBlockSize(blockSize).build();
+        EngineOptions options = invariant(model).kvBlockSize(blockSize).build();
         List<int[]> batched = generate(model, options, prompts, 48);
         for (int i = 0; i < prompts.size(); i++) {
             int[] alone = generate(model, options, List.of(prompts.get(i)), 48).getFirst();
@@ -90,10 +137,10 @@ class LlamaEngineTest {
     void preemptionChunkedPrefillThreadsAndMappedWeightsDoNotChangeTheIds() {
         Path model = TestModels.requireStories260K();
         List<int[]> prompts = encode(model, PROMPTS);
-        EngineOptions reference = EngineOptions.builder(model).threads(1).build();
+        EngineOptions reference = invariant(model).threads(1).build();
         List<int[]> expected = generate(model, reference, prompts, 40);
         // 8 blocks of 16 tokens: enough for any one sequence (at most 60 tokens), not for all six.
-        EngineOptions tight = EngineOptions.builder(model).kvBlockSize(16)
+        EngineOptions tight = invariant(model).kvBlockSize(16)
                 .kvCacheBytes(8 * kvBytesPerBlock(model, 16)).maxStepTokens(3)
                 .weights(WeightPlacement.MMAP).threads(2).build();
         List<Request> requests = prompts.stream()
@@ -140,7 +187,7 @@ class LlamaEngineTest {
     }
 
     private static float[] lastLogits(Path model, int[] prompt) {
-        try (Engine engine = Engine.load(ModelFolder.open(model), EngineOptions.defaults(model), null)) {
+        try (Engine engine = Engine.load(ModelFolder.open(model), invariant(model).build(), null)) {
             return engine.lastPositionLogits(prompt);
         }
     }

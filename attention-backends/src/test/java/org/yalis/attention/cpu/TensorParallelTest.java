@@ -44,7 +44,7 @@ class TensorParallelTest {
         try (Tokenizer tokenizer = Tokenizer.load(model, 1)) {
             prompts = PROMPTS.stream().map(tokenizer::encode).toList();
         }
-        try (Engine engine = Engine.load(ModelFolder.open(model), EngineOptions.defaults(model), null)) {
+        try (Engine engine = Engine.load(ModelFolder.open(model), EngineOptions.builder(model).batchInvariant(true).build(), null)) {
             singleRankIds = generate(engine);
             singleRankLogits = engine.lastPositionLogits(prompts.getFirst());
         }
@@ -59,7 +59,7 @@ class TensorParallelTest {
     @ParameterizedTest(name = "grid {0}x{1}")
     @CsvSource({"2, 1", "4, 1", "2, 2", "1, 2", "2, 1", "8, 1", "1, 4"})
     void matchesTheSingleRankRun(int rows, int cols) {
-        EngineOptions options = EngineOptions.builder(model).tensorParallel(rows, cols).threads(2).build();
+        EngineOptions options = EngineOptions.builder(model).tensorParallel(rows, cols).threads(2).batchInvariant(true).build();
         try (Engine engine = Engine.load(ModelFolder.open(model), options, null)) {
             List<int[]> ids = generate(engine);
             for (int i = 0; i < prompts.size(); i++) {

@@ -17,12 +17,12 @@ import org.junit.jupiter.api.Assumptions;
  * Compiles and runs a C program that prints C expressions (enum values, sizeof, macros) from
  * real headers, so tests compare the Java constants with what the C compiler sees.
  */
-final class CProbe {
+public final class CProbe {
     private CProbe() {
     }
 
     /** gcc on PATH, or the test is skipped with a printed reason. */
-    static Path requireGcc() {
+    public static Path requireGcc() {
         for (String folder : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
             Path gcc = Path.of(folder, "gcc");
             if (Files.isExecutable(gcc)) {
@@ -33,13 +33,13 @@ final class CProbe {
     }
 
     /** {@code header} inside {@code includeDir}, or the test is skipped with a printed reason. */
-    static void requireHeader(Path includeDir, String header) {
+    public static void requireHeader(Path includeDir, String header) {
         if (!Files.isRegularFile(includeDir.resolve(header))) {
             skip("no " + header + " in " + includeDir + " to probe");
         }
     }
 
-    static <T> T skip(String reason) {
+    public static <T> T skip(String reason) {
         System.err.println("SKIPPED: " + reason);
         Assumptions.abort(reason);
         throw new AssertionError("unreachable");
@@ -50,7 +50,7 @@ final class CProbe {
      *
      * @param expressions label to C expression (cast to {@code long long} for printing)
      */
-    static Map<String, Long> evaluate(Path gcc, Path workDir, List<Path> includeDirs, List<String> headers,
+    public static Map<String, Long> evaluate(Path gcc, Path workDir, List<Path> includeDirs, List<String> headers,
             Map<String, String> expressions) throws IOException, InterruptedException {
         StringBuilder program = new StringBuilder("#include <stdio.h>\n#include <stdint.h>\n#include <stddef.h>\n");
         for (String header : headers) {

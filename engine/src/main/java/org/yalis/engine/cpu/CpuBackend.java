@@ -4,7 +4,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import org.yalis.bindings.dnnl.Dnnl;
 import org.yalis.bindings.posix.Libc;
+import org.yalis.engine.Quantization;
 import org.yalis.engine.sample.Sampler;
 import org.yalis.engine.tensor.ComputeBackend;
 import org.yalis.engine.tensor.DType;
@@ -21,17 +23,69 @@ public final class CpuBackend implements ComputeBackend {
     private static final long PARALLEL_ELEMENTS = 1 << 16;
     private static final long LAZY_MAPPING_BYTES = 1L << 20;
 
+    /**
+     * How a CPU backend computes.
+     *
+     * @param batchInvariant every product through the Vector API kernels, whose result for a token does not
+     *                       depend on the batch (no library GEMM)
+     * @param quantization   how the linear layers' weights are stored
+     */
+    public record Settings(int threads, WeightPlacement placement, boolean batchInvariant,
+                           Quantization quantization) {
+    }
+
+    /** Tokens from which a product goes to the library GEMM (when there is one): below, the Vector API kernels. */
+    static final int GEMM_MIN_TOKENS = 8;
+
     private final Arena arena = Arena.ofShared();
     private final ComputePool pool;
     private final WeightPlacement placement;
+    private final Settings settings;
+    /** oneDNN's GEMM for many-token products; null when batch-invariant or not installed. */
+    private final OneDnnMatmul gemm;
+    private final String matmulDescription;
     private final HostWeightStore weightStore = new HostWeightStore(arena);
     private final PlacedWeights placedWeights = new PlacedWeights();
     private long activationBytes;
     private long mappedWeightBytes;
 
+    /**
+     * A backend whose products all run on the Vector API kernels (batch-invariant), with weights as the
+     * checkpoint has them: what the kernel tests compare against their references.
+     */
     public CpuBackend(int threads, WeightPlacement placement) {
-        this.pool = new ComputePool(threads);
-        this.placement = placement;
+        this(new Settings(threads, placement, true, Quantization.NONE));
+    }
+
+    public CpuBackend(Settings settings) {
+        this.settings = settings;
+        this.pool = new ComputePool(settings.threads());
+        this.placement = settings.placement();
+        OneDnnMatmul library = null;
+        String description;
+        if (settings.batchInvariant()) {
+            description = "Vector API kernels for every product (--batch-invariant)";
+        } else {
+            Dnnl.Availability oneDnn = Dnnl.availability();
+            if (oneDnn.available()) {
+                library = new OneDnnMatmul(Dnnl.load(), pool, arena);
+                description = oneDnn.description() + " for products of " + GEMM_MIN_TOKENS
+                        + " or more tokens, Vector API kernels below";
+            } else {
+                description = "Vector API kernels for every product (oneDNN not usable: " + oneDnn.description() + ")";
+            }
+        }
+        this.gemm = library;
+        this.matmulDescription = description;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** Which kernels compute the matrix products, in a line for {@code yalis info} and benchmark records. */
+    public String matmulDescription() {
+        return matmulDescription;
     }
 
     public int threads() {
@@ -210,7 +264,11 @@ public final class CpuBackend implements ComputeBackend {
 
     @Override
     public void matmul(Tensor x, Tensor weight, Tensor out) {
-        CpuMatmul.multiply(pool, x, weight, out);
+        if (gemm != null && x.rows() >= GEMM_MIN_TOKENS && gemm.computes(weight.dtype())) {
+            gemm.multiply(x, weight, out);
+        } else {
+            CpuMatmul.multiply(pool, x, weight, out);
+        }
     }
 
     @Override

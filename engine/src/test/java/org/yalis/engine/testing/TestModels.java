@@ -54,6 +54,19 @@ public final class TestModels {
         return folder.orElseThrow();
     }
 
+    /**
+     * oneDNN loads in this process (the library GEMM path is active by default), or a visibly skipped
+     * test naming why not (on Debian: {@code apt-get install libdnnl2}; .ci/run installs it).
+     */
+    public static void requireOneDnn() {
+        org.yalis.bindings.dnnl.Dnnl.Availability oneDnn = org.yalis.bindings.dnnl.Dnnl.availability();
+        if (!oneDnn.available()) {
+            String message = "oneDNN is not usable here (" + oneDnn.description() + "): skipping this test";
+            System.err.println("SKIPPED: " + message);
+            Assumptions.abort(message);
+        }
+    }
+
     /** A random-weight model with the {@code tiny} preset's shapes, written into {@code folder}. */
     public static Path writeTinyModel(Path folder, DType dtype, long seed) throws IOException {
         SyntheticModel.write(ModelPreset.named("tiny").orElseThrow(), dtype, seed, folder);
