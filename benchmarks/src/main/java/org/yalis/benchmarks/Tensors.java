@@ -54,7 +54,7 @@ final class Tensors {
                 case BF16 -> data.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i,
                         (short) (Float.floatToRawIntBits(value) >>> 16));
                 case F16 -> data.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Float.floatToFloat16(value));
-                case I32 -> throw new IllegalArgumentException("random values for " + tensor);
+                case I32, Q8_0 -> throw new IllegalArgumentException("random values for " + tensor);
             }
         }
     }

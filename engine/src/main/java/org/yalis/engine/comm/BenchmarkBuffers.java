@@ -42,6 +42,7 @@ public interface BenchmarkBuffers extends AutoCloseable {
                 case BF16 -> host.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Numerics.floatToBf16(value));
                 case F16 -> host.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Float.floatToFloat16(value));
                 case I32 -> host.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, (int) value);
+                case Q8_0 -> throw new IllegalArgumentException("collectives move activations, not Q8_0 weights");
             }
         }
     }
@@ -53,6 +54,7 @@ public interface BenchmarkBuffers extends AutoCloseable {
             case BF16 -> Numerics.bf16ToFloat(host.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, index));
             case F16 -> Float.float16ToFloat(host.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, index));
             case I32 -> host.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, index);
+            case Q8_0 -> throw new IllegalArgumentException("collectives move activations, not Q8_0 weights");
         };
     }
 }

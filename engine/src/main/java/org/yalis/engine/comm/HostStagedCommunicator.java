@@ -100,7 +100,7 @@ public final class HostStagedCommunicator implements Communicator {
                 narrow(wide, onHost, tensor.elementCount(), tensor.dtype());
                 copier.toDevice(onHost, tensor.data(), bytes);
             }
-            case I32 -> throw new IllegalArgumentException("the mpi collective sums float tensors, got " + tensor);
+            case I32, Q8_0 -> throw new IllegalArgumentException("the mpi collective sums float tensors, got " + tensor);
         }
         stats.record(CommStats.Operation.ALL_REDUCE, bytes, System.nanoTime() - start);
     }

@@ -373,6 +373,7 @@ public final class NcclCommunicator implements Communicator {
             case BF16 -> NcclDataType.BFLOAT16;
             case F16 -> NcclDataType.FLOAT16;
             case I32 -> NcclDataType.INT32;
+            case Q8_0 -> throw new IllegalArgumentException("collectives move activations, not Q8_0 weights");
         };
     }
 

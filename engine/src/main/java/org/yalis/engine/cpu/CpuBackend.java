@@ -7,6 +7,7 @@ import java.lang.foreign.ValueLayout;
 import org.yalis.bindings.dnnl.Dnnl;
 import org.yalis.bindings.posix.Libc;
 import org.yalis.engine.Quantization;
+import org.yalis.engine.YalisException;
 import org.yalis.engine.sample.Sampler;
 import org.yalis.engine.tensor.ComputeBackend;
 import org.yalis.engine.tensor.DType;
@@ -75,6 +76,14 @@ public final class CpuBackend implements ComputeBackend {
                 description = "Vector API kernels for every product (oneDNN not usable: " + oneDnn.description() + ")";
             }
         }
+        if (settings.quantization() == Quantization.Q8) {
+            if (!Q8Matmul.runsHere()) {
+                throw new YalisException("--quantize q8 needs 256- or 512-bit vectors (AVX2 or AVX-512); this JVM's "
+                        + "Vector API has " + jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize()
+                        + "-bit ones: drop --quantize");
+            }
+            description += "; q8 weights on the Vector API q8 kernels";
+        }
         this.gemm = library;
         this.matmulDescription = description;
     }
@@ -141,7 +150,7 @@ public final class CpuBackend implements ComputeBackend {
             throw new IllegalArgumentException("columns [" + firstColumn + ", " + (firstColumn + columns) + ") of "
                     + hostSource);
         }
-        Tensor placed = placedWeights.find(hostSource, firstColumn, columns);
+        Tensor placed = placedWeights.find(hostSource, firstColumn, columns, hostSource.dtype());
         if (placed != null) {
             return placed;
         }
@@ -158,6 +167,32 @@ public final class CpuBackend implements ComputeBackend {
                 firstColumn * elementBytes, columns * elementBytes);
         return placedWeights.remember(hostSource, firstColumn, columns,
                 new Tensor(copy, hostSource.dtype(), hostSource.rows(), columns));
+    }
+
+    /**
+     * A matrix for the products and the embedding lookup: with {@code --quantize q8}, quantized to
+     * {@link DType#Q8_0} here (whatever the placement: the quantized copy is what is read); otherwise
+     * placed as {@link #loadWeightColumns} places any weight.
+     */
+    @Override
+    public Tensor loadMatrix(Tensor hostSource, int firstColumn, int columns) {
+        if (settings.quantization() != Quantization.Q8) {
+            return loadWeightColumns(hostSource, firstColumn, columns);
+        }
+        if (firstColumn < 0 || columns < 1 || firstColumn + columns > hostSource.cols()) {
+            throw new IllegalArgumentException("columns [" + firstColumn + ", " + (firstColumn + columns) + ") of "
+                    + hostSource);
+        }
+        Tensor placed = placedWeights.find(hostSource, firstColumn, columns, DType.Q8_0);
+        if (placed != null) {
+            return placed;
+        }
+        int rows = hostSource.rows();
+        MemorySegment quantized = weightStore.reserve(DType.Q8_0.bytesFor(rows, columns));
+        int groups = (int) DType.q8Groups(rows);
+        pool.parallelFor(groups, (first, end) ->
+                Q8Layout.quantizeGroups(hostSource, firstColumn, columns, quantized, first, end));
+        return placedWeights.remember(hostSource, firstColumn, columns, new Tensor(quantized, DType.Q8_0, rows, columns));
     }
 
     @Override
@@ -207,6 +242,10 @@ public final class CpuBackend implements ComputeBackend {
             }
             long source = (long) id * width;
             long destination = (long) t * width;
+            if (table.dtype() == DType.Q8_0) {
+                Q8Layout.dequantizeRow(table, id, out.data(), destination);
+                continue;
+            }
             for (int i = 0; i < width; i++) {
                 out.data().setAtIndex(FLOAT, destination + i, Numerics.load(table, source + i));
             }
@@ -264,7 +303,9 @@ public final class CpuBackend implements ComputeBackend {
 
     @Override
     public void matmul(Tensor x, Tensor weight, Tensor out) {
-        if (gemm != null && x.rows() >= GEMM_MIN_TOKENS && gemm.computes(weight.dtype())) {
+        if (weight.dtype() == DType.Q8_0) {
+            Q8Matmul.multiply(pool, x, weight, out);
+        } else if (gemm != null && x.rows() >= GEMM_MIN_TOKENS && gemm.computes(weight.dtype())) {
             gemm.multiply(x, weight, out);
         } else {
             CpuMatmul.multiply(pool, x, weight, out);

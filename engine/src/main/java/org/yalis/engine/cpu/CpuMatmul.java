@@ -231,7 +231,7 @@ final class CpuMatmul {
                     }
                 }
                 case F32 -> MemorySegment.copy(w, FLOAT, source, unit, destination, k);
-                case I32 -> throw new IllegalArgumentException("integer weights");
+                case I32, Q8_0 -> throw new IllegalArgumentException("integer weights");
             }
         }
         return unit;
@@ -281,7 +281,7 @@ final class CpuMatmul {
             case F32 -> w.get(FLOAT, rowStart + k * 4L);
             case BF16 -> Float.intBitsToFloat(w.get(SHORT, rowStart + k * 2L) << 16);
             case F16 -> Float.float16ToFloat(w.get(SHORT, rowStart + k * 2L));
-            case I32 -> throw new IllegalArgumentException("integer weights");
+            case I32, Q8_0 -> throw new IllegalArgumentException("integer weights");
         };
     }
 

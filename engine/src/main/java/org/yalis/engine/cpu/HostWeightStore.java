@@ -39,7 +39,8 @@ final class HostWeightStore {
         return destination;
     }
 
-    private MemorySegment reserve(long bytes) {
+    /** {@code bytes} of this store's memory for a weight the caller fills (a quantized copy). */
+    MemorySegment reserve(long bytes) {
         long start = (used + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
         if (start + bytes > slab.byteSize()) {
             long size = Math.max(SLAB_BYTES, (bytes + Libc.HUGE_PAGE_BYTES - 1) / Libc.HUGE_PAGE_BYTES

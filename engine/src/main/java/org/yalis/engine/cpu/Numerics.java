@@ -17,7 +17,7 @@ public final class Numerics {
             case F32 -> tensor.data().getAtIndex(FLOAT, index);
             case BF16 -> bf16ToFloat(tensor.data().getAtIndex(SHORT, index));
             case F16 -> Float.float16ToFloat(tensor.data().getAtIndex(SHORT, index));
-            case I32 -> throw new IllegalArgumentException("not a float tensor: " + tensor);
+            case I32, Q8_0 -> throw new IllegalArgumentException("not an element-wise float tensor: " + tensor);
         };
     }
 

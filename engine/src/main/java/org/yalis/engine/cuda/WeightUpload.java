@@ -56,7 +56,7 @@ final class WeightUpload {
             case BF16 -> "";
             case F32 -> YalisKernels.CAST_F32_TO_BF16;
             case F16 -> YalisKernels.CAST_F16_TO_BF16;
-            case I32 -> throw new IllegalArgumentException("an I32 tensor is not a weight");
+            case I32, Q8_0 -> throw new IllegalArgumentException("an I32 tensor is not a weight");
         };
     }
 

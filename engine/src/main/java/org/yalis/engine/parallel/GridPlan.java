@@ -109,7 +109,7 @@ public final class GridPlan implements ShardingPlan {
                     RankGrid.sliceStart(c.intermediateSize(), grid.rows(), grid.row()),
                     RankGrid.sliceLength(c.intermediateSize(), grid.rows(), grid.row()), hiddenStart, hiddenLength);
             case LM_HEAD -> c.vocabSize() % grid.rows() == 0 && grid.rows() > 1
-                    ? new VocabParallelLinear(backend, backend.loadWeightColumns(matrix.rowSlice(
+                    ? new VocabParallelLinear(backend, backend.loadMatrix(matrix.rowSlice(
                             grid.row() * (c.vocabSize() / grid.rows()), c.vocabSize() / grid.rows()), hiddenStart,
                             hiddenLength), rowGroup, columnGroup)
                     : rowGroupLinear(backend, matrix, 0, c.vocabSize(), hiddenStart, hiddenLength);
@@ -123,13 +123,13 @@ public final class GridPlan implements ShardingPlan {
 
     private Linear rowGroupLinear(ComputeBackend backend, Tensor matrix, int firstRow, int rows, int firstColumn,
                                   int columns) {
-        Tensor shard = backend.loadWeightColumns(matrix.rowSlice(firstRow, rows), firstColumn, columns);
+        Tensor shard = backend.loadMatrix(matrix.rowSlice(firstRow, rows), firstColumn, columns);
         return new ShardedLinear(backend, shard, rowGroup);
     }
 
     private Linear columnGroupLinear(ComputeBackend backend, Tensor matrix, int firstRow, int rows, int firstColumn,
                                      int columns) {
-        Tensor shard = backend.loadWeightColumns(matrix.rowSlice(firstRow, rows), firstColumn, columns);
+        Tensor shard = backend.loadMatrix(matrix.rowSlice(firstRow, rows), firstColumn, columns);
         return new ShardedLinear(backend, shard, columnGroup);
     }
 
@@ -147,7 +147,7 @@ public final class GridPlan implements ShardingPlan {
     @Override
     public Tensor embedding(CheckpointTensor table, ComputeBackend backend) {
         int hidden = (int) table.shape()[1];
-        return backend.loadWeightColumns(table.asMatrix(), RankGrid.sliceStart(hidden, grid.cols(), grid.col()),
+        return backend.loadMatrix(table.asMatrix(), RankGrid.sliceStart(hidden, grid.cols(), grid.col()),
                 RankGrid.sliceLength(hidden, grid.cols(), grid.col()));
     }
 

@@ -18,7 +18,8 @@ public final class SingleRankPlan implements ShardingPlan {
 
     @Override
     public Linear linear(LinearRole role, CheckpointTensor weight, ComputeBackend backend) {
-        return new DenseLinear(backend, backend.loadWeight(weight.asMatrix()));
+        Tensor matrix = weight.asMatrix();
+        return new DenseLinear(backend, backend.loadMatrix(matrix, 0, matrix.cols()));
     }
 
     @Override
@@ -28,7 +29,8 @@ public final class SingleRankPlan implements ShardingPlan {
 
     @Override
     public Tensor embedding(CheckpointTensor table, ComputeBackend backend) {
-        return backend.loadWeight(table.asMatrix());
+        Tensor matrix = table.asMatrix();
+        return backend.loadMatrix(matrix, 0, matrix.cols());
     }
 
     /** The whole weight on this backend. */

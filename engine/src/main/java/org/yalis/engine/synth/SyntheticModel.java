@@ -83,7 +83,7 @@ public final class SyntheticModel {
             case F32 -> "float32";
             case BF16 -> "bfloat16";
             case F16 -> "float16";
-            case I32 -> throw new IllegalArgumentException();
+            case I32, Q8_0 -> throw new IllegalArgumentException();
         });
         return config;
     }
@@ -138,7 +138,7 @@ public final class SyntheticModel {
                 case F32 -> data.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, value);
                 case BF16 -> data.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Numerics.floatToBf16(value));
                 case F16 -> data.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Float.floatToFloat16(value));
-                case I32 -> throw new IllegalArgumentException();
+                case I32, Q8_0 -> throw new IllegalArgumentException();
             }
         }
     }

@@ -40,6 +40,15 @@ public interface ComputeBackend extends AutoCloseable {
     Tensor loadWeightColumns(Tensor hostSource, int firstColumn, int columns);
 
     /**
+     * Places columns of a weight matrix that only the matrix products and the embedding lookup read (a
+     * linear layer, the embedding table): unlike {@link #loadWeightColumns}, the backend may store it in
+     * a format of its own (the CPU backend's {@code --quantize q8}). By default it is placed as is.
+     */
+    default Tensor loadMatrix(Tensor hostSource, int firstColumn, int columns) {
+        return loadWeightColumns(hostSource, firstColumn, columns);
+    }
+
+    /**
      * Whether weights this backend placed still read the host memory they were placed from (a CPU
      * backend computing on the memory-mapped checkpoint). When false, the checkpoint can be
      * unmapped once the model is loaded.

@@ -17,7 +17,7 @@ public record Tensor(MemorySegment data, DType dtype, int rows, int cols) {
         if (rows < 0 || cols < 0) {
             throw new IllegalArgumentException("negative shape " + rows + "x" + cols);
         }
-        if (data.byteSize() < (long) rows * cols * dtype.byteSize()) {
+        if (data.byteSize() < dtype.bytesFor(rows, cols)) {
             throw new IllegalArgumentException("segment of " + data.byteSize() + " bytes too small for "
                     + rows + "x" + cols + " " + dtype);
         }
@@ -28,9 +28,10 @@ public record Tensor(MemorySegment data, DType dtype, int rows, int cols) {
     }
 
     public long byteSize() {
-        return elementCount() * dtype.byteSize();
+        return dtype.bytesFor(rows, cols);
     }
 
+    /** Bytes of one row; a {@code Q8_0} tensor stores its rows in groups and has no row size. */
     public long rowBytes() {
         return (long) cols * dtype.byteSize();
     }
@@ -44,7 +45,9 @@ public record Tensor(MemorySegment data, DType dtype, int rows, int cols) {
         if (firstRow < 0 || count < 0 || firstRow + count > rows) {
             throw new IndexOutOfBoundsException("rows [" + firstRow + ", " + (firstRow + count) + ") of " + rows);
         }
-        return new Tensor(data.asSlice(firstRow * rowBytes(), count * rowBytes()), dtype, count, cols);
+        long start = dtype.rowOffset(firstRow, cols);
+        long end = firstRow + count == rows ? byteSize() : dtype.rowOffset(firstRow + count, cols);
+        return new Tensor(data.asSlice(start, end - start), dtype, count, cols);
     }
 
     /** The same bytes seen as another shape with the same element count. */

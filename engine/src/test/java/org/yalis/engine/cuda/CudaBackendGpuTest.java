@@ -58,7 +58,7 @@ class CudaBackendGpuTest {
                 case F32 -> segment.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, values[i]);
                 case BF16 -> segment.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Numerics.floatToBf16(values[i]));
                 case F16 -> segment.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Float.floatToFloat16(values[i]));
-                case I32 -> throw new IllegalArgumentException();
+                case I32, Q8_0 -> throw new IllegalArgumentException();
             }
         }
         return new Tensor(segment, dtype, rows, cols);

@@ -125,7 +125,7 @@ class WeightUploadTest {
             case F32 -> value;
             case F16 -> Float.float16ToFloat(Float.floatToFloat16(value));
             case BF16 -> Numerics.bf16ToFloat(Numerics.floatToBf16(value));
-            case I32 -> throw new IllegalArgumentException();
+            case I32, Q8_0 -> throw new IllegalArgumentException();
         };
     }
 
@@ -136,7 +136,7 @@ class WeightUploadTest {
                 case F32 -> segment.setAtIndex(FLOAT, i, values[i]);
                 case F16 -> segment.setAtIndex(SHORT, i, Float.floatToFloat16(values[i]));
                 case BF16 -> segment.setAtIndex(SHORT, i, Numerics.floatToBf16(values[i]));
-                case I32 -> throw new IllegalArgumentException();
+                case I32, Q8_0 -> throw new IllegalArgumentException();
             }
         }
         return new Tensor(segment, type, rows, cols);

@@ -124,7 +124,7 @@ public final class TestModels {
                 case F32 -> out.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, value);
                 case BF16 -> out.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Numerics.floatToBf16(value));
                 case F16 -> out.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Float.floatToFloat16(value));
-                case I32 -> throw new IllegalArgumentException();
+                case I32, Q8_0 -> throw new IllegalArgumentException();
             }
         }
     }
