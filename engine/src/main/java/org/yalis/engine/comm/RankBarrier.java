@@ -8,11 +8,14 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A reusable barrier for the threads of one in-process group that fails fast: once any member
  * aborts, every waiting and future {@link #await} throws with the cause, and a member that waits
- * longer than the timeout breaks the barrier for all. Waiters spin briefly, then yield, then sleep
- * in short naps, so ranks that share cores with each other's compute threads do not starve them.
+ * longer than the timeout breaks the barrier for all. Waiters spin for up to {@link #SPIN_NANOS}
+ * (a decode step's collectives come every few hundred microseconds: a rank that parked between them
+ * would pay a wake-up at each one), then yield, then sleep in short naps, so that a rank left waiting
+ * long (another rank loading, or stuck) does not hold a core.
  */
 final class RankBarrier {
-    private static final int SPINS = 2_000;
+    /** How long a waiter spins before it yields: longer than the gap between a decode step's collectives. */
+    private static final long SPIN_NANOS = 2_000_000;
     private static final int YIELDS = 2_000;
 
     private final int parties;
@@ -37,13 +40,16 @@ final class RankBarrier {
             return;
         }
         long start = System.nanoTime();
-        int waits = 0;
+        boolean spinning = true;
+        int yields = 0;
         while (generation == current) {
             checkFailure(operation);
-            if (waits < SPINS) {
+            if (spinning) {
                 Thread.onSpinWait();
-            } else if (waits < SPINS + YIELDS) {
+                spinning = System.nanoTime() - start < SPIN_NANOS;
+            } else if (yields < YIELDS) {
                 Thread.yield();
+                yields++;
             } else {
                 LockSupport.parkNanos(50_000);
                 if (System.nanoTime() - start > timeoutNanos) {
@@ -54,7 +60,6 @@ final class RankBarrier {
                     throw timeout;
                 }
             }
-            waits++;
         }
         checkFailure(operation);
     }
