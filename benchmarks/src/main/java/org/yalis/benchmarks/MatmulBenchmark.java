@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import org.yalis.engine.Quantization;
 import org.yalis.engine.cpu.CpuBackend;
 import org.yalis.engine.cpu.WeightPlacement;
 import org.yalis.engine.tensor.DType;
@@ -23,9 +24,12 @@ import org.yalis.engine.tensor.Tensor;
 
 /**
  * The CPU matmul ({@code CpuBackend.matmul}, all threads) on the Llama-3.2-1B projections, for each
- * weight dtype, at a decode step (1 token: bound by reading the weights) and a prefill chunk
- * (128 tokens: bound by FMA throughput). Calls cycle through copies of the weight that together
- * exceed the caches ({@code coldSetMiB}; 0 for one copy, which stays cache-hot when it fits).
+ * weight dtype (Q8_0: {@code --quantize q8}, quantized from bf16), at a decode step (1 token: bound by
+ * reading the weights) and a prefill chunk (128 tokens: bound by arithmetic), on both paths: the
+ * batch-invariant Vector API kernels, and the default one, where 8 or more tokens go to oneDNN's GEMM
+ * where it is installed (the decode step and Q8_0 take the Vector API kernels either way). Calls cycle
+ * through copies of the weight that together exceed the caches ({@code coldSetMiB}; 0 for one copy,
+ * which stays cache-hot when it fits).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -56,8 +60,12 @@ public class MatmulBenchmark {
     @Param({"Q_PROJ", "GATE_UP", "DOWN"})
     public Projection projection;
 
-    @Param({"F32", "BF16", "F16"})
+    @Param({"F32", "BF16", "F16", "Q8_0"})
     public DType weights;
+
+    /** {@code invariant}: {@code --batch-invariant}; {@code library}: the default (oneDNN for prefill). */
+    @Param({"invariant", "library"})
+    public String path;
 
     @Param({"1", "128"})
     public int tokens;
@@ -73,9 +81,11 @@ public class MatmulBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        backend = new CpuBackend(Llama1B.threads(), WeightPlacement.COPY);
-        long weightBytes = (long) projection.rows * projection.cols * weights.byteSize();
-        weightCopies = Tensors.weights(backend, weights, projection.rows, projection.cols, 1,
+        boolean quantized = weights == DType.Q8_0;
+        backend = new CpuBackend(new CpuBackend.Settings(Llama1B.threads(), WeightPlacement.COPY,
+                path.equals("invariant"), quantized ? Quantization.Q8 : Quantization.NONE));
+        long weightBytes = weights.bytesFor(projection.rows, projection.cols);
+        weightCopies = Tensors.weights(backend, quantized ? DType.BF16 : weights, projection.rows, projection.cols, 1,
                 Llama1B.copies(coldSetMiB, weightBytes));
         x = Tensors.activations(backend, tokens, projection.cols, 2);
         out = backend.allocate(DType.F32, tokens, projection.rows);

@@ -11,21 +11,29 @@ import org.yalis.engine.tensor.Tensor;
 
 /**
  * Random inputs for the kernels, placed where the engine places them: weights through
- * {@link CpuBackend#loadWeight} (its weight store), activations from {@link CpuBackend#allocate}.
+ * {@link CpuBackend#loadMatrix} (its weight store; quantized when the backend quantizes), activations
+ * from {@link CpuBackend#allocate}.
  * Values are uniform in [-0.5, 0.5): no subnormals, infinities or NaNs to slow a kernel down.
  */
 final class Tensors {
     private Tensors() {
     }
 
-    /** {@code copies} identical weights, each loaded into the backend's weight store on its own. */
+    /**
+     * {@code copies} weights, each loaded into the backend's weight store on its own (each from its own
+     * source: the backend places a source it has seen once, as a view).
+     */
     static Tensor[] weights(CpuBackend backend, DType dtype, int rows, int cols, long seed, int copies) {
         try (Arena host = Arena.ofConfined()) {
-            Tensor source = new Tensor(host.allocate((long) rows * cols * dtype.byteSize(), 64), dtype, rows, cols);
-            fill(source, seed);
+            Tensor template = new Tensor(host.allocate((long) rows * cols * dtype.byteSize(), 64), dtype, rows, cols);
+            fill(template, seed);
             Tensor[] loaded = new Tensor[copies];
             for (int i = 0; i < copies; i++) {
-                loaded[i] = backend.loadWeight(source);
+                try (Arena copy = Arena.ofConfined()) {
+                    Tensor source = new Tensor(copy.allocate(template.byteSize(), 64), dtype, rows, cols);
+                    source.data().copyFrom(template.data());
+                    loaded[i] = backend.loadMatrix(source, 0, cols);
+                }
             }
             return loaded;
         }

@@ -14,7 +14,7 @@ record Work(long bytes, long flops) {
 
     /** {@code out[tokens x rows] = x[tokens x cols] · W[rows x cols]ᵀ}, W in {@code weights}, the rest f32. */
     static Work matmul(int tokens, int rows, int cols, DType weights) {
-        long weightBytes = (long) rows * cols * weights.byteSize();
+        long weightBytes = weights.bytesFor(rows, cols);
         long activationBytes = (long) tokens * cols * F32 + (long) tokens * rows * F32;
         return new Work(weightBytes + activationBytes, 2L * tokens * rows * cols);
     }

@@ -251,6 +251,11 @@ public final class Engine implements AutoCloseable {
         return first().streamedWeightBytes();
     }
 
+    /** The element type of rank 0's linear weights as its products read them (Q8_0 when quantized). */
+    public org.yalis.engine.tensor.DType linearWeightType() {
+        return first().linearWeightType();
+    }
+
     /** Multiply-adds per token on rank 0 in its linear layers and LM head: the prefill roofline's numerator / 2. */
     public long multiplyAddsPerToken() {
         return first().multiplyAddsPerToken();

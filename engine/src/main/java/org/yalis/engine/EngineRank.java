@@ -594,6 +594,10 @@ final class EngineRank implements AutoCloseable {
         return model.streamedWeightBytes();
     }
 
+    org.yalis.engine.tensor.DType linearWeightType() {
+        return model.linearWeightType();
+    }
+
     long multiplyAddsPerToken() {
         return model.multiplyAddsPerToken();
     }

@@ -25,6 +25,7 @@ import org.yalis.engine.model.DecodeGraphs;
 import org.yalis.engine.Engine;
 import org.yalis.engine.EngineOptions;
 import org.yalis.engine.Sizes;
+import org.yalis.engine.Quantization;
 import org.yalis.engine.YalisException;
 import org.yalis.engine.comm.LaunchEnvironment;
 import org.yalis.engine.bench.BenchRun;
@@ -35,6 +36,7 @@ import org.yalis.engine.cuda.CudaBackend;
 import org.yalis.engine.cuda.DevicePeaks;
 import org.yalis.engine.metrics.Category;
 import org.yalis.engine.metrics.ComputePeak;
+import org.yalis.engine.metrics.LibraryGemmPeak;
 import org.yalis.engine.metrics.MemoryBandwidth;
 import org.yalis.engine.metrics.ProcessMemory;
 import org.yalis.engine.metrics.PhaseBreakdown;
@@ -234,6 +236,11 @@ final class BenchCommand implements Callable<Integer> {
             machine.put("membw_triad_gbps", round(bandwidth.triadGigabytesPerSecond()));
         }
         machine.put("fma_gflops", round(ComputePeak.measureGigaflops(threadCount)));
+        LibraryGemmPeak.measure(threadCount).ifPresent(peak -> {
+            machine.put("bf16_gemm_gflops", round(peak.bf16Gigaflops()));
+            machine.put("int8_gemm_gops", round(peak.int8Gigaops()));
+            machine.put("gemm_kernel", peak.implementation());
+        });
         return machine;
     }
 
@@ -337,7 +344,10 @@ final class BenchCommand implements Callable<Integer> {
         result.put("memory", memory);
 
         double readBandwidth = ((Number) machine.get("membw_read_gbps")).doubleValue();
-        double gigaflops = ((Number) machine.get("fma_gflops")).doubleValue();
+        // The prefill ceiling is the rate of the fastest dot products this CPU has for the weights' type
+        // (bf16 or int8 GEMM where oneDNN measured one), whichever kernels this run used.
+        String peakName = prefillPeakName(machine, weightType(engine, options));
+        double gigaflops = ((Number) machine.get(peakName)).doubleValue();
         Map<String, Object> roofline = new LinkedHashMap<>(machine);
         long weightBytes = engine.streamedWeightBytes();
         // Ranks in this process share the bandwidth and the cores that were measured: their weight
@@ -355,11 +365,31 @@ final class BenchCommand implements Callable<Integer> {
         roofline.put("measured_decode_step_ms", round(measuredDecodeStepMs));
         roofline.put("decode_ceiling_tokens_per_s", round(decodeCeiling));
         roofline.put("decode_efficiency", round(measuredDecodeStepMs == 0 ? 0 : idealDecodeStepMs / measuredDecodeStepMs));
+        roofline.put("prefill_peak", peakName);
         roofline.put("prefill_ceiling_tokens_per_s", round(prefillCeiling));
         roofline.put("prefill_efficiency", round(((Number) medians.get("prefill_tokens_per_s")).doubleValue()
                 / prefillCeiling));
         result.put("roofline", roofline);
         return result;
+    }
+
+    /** The weights' type as the matrix products read them: q8 when quantized, else the checkpoint's. */
+    private static String weightType(Engine engine, EngineOptions options) {
+        if (options.quantization() == Quantization.Q8) {
+            return "q8";
+        }
+        return engine.linearWeightType().name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Which of the machine's measured rates bounds prefill for {@code weightType}. */
+    private static String prefillPeakName(Map<String, Object> machine, String weightType) {
+        if (weightType.equals("bf16") && machine.containsKey("bf16_gemm_gflops")) {
+            return "bf16_gemm_gflops";
+        }
+        if (weightType.equals("q8") && machine.containsKey("int8_gemm_gops")) {
+            return "int8_gemm_gops";
+        }
+        return "fma_gflops";
     }
 
     private static Map<String, Object> breakdown(PhaseBreakdown phase, double scale) {
@@ -413,12 +443,13 @@ final class BenchCommand implements Callable<Integer> {
         collectives.forEach((phase, value) -> out.printf(Locale.ROOT, "collectives %-8s %s%n", phase, value));
         Map<String, Object> roofline = (Map<String, Object>) result.get("roofline");
         out.println();
+        String peak = String.valueOf(roofline.getOrDefault("prefill_peak", "fma_gflops"));
         out.printf(Locale.ROOT, "roofline: %s of weights per step at %.1f GB/s read -> decode ceiling %.1f tokens/s, "
-                        + "measured %.1f (%.0f%%); FMA peak %.0f GFLOP/s -> prefill ceiling %.1f tokens/s, measured %.1f "
+                        + "measured %.1f (%.0f%%); %s %.0f -> prefill ceiling %.1f tokens/s, measured %.1f "
                         + "(%.0f%%)%n", Sizes.format(((Number) roofline.get("weight_bytes_per_step")).longValue()),
                 num(roofline, "membw_read_gbps"), num(roofline, "decode_ceiling_tokens_per_s"),
                 ((Number) median.get("decode_tokens_per_s")).doubleValue(), 100 * num(roofline, "decode_efficiency"),
-                num(roofline, "fma_gflops"), num(roofline, "prefill_ceiling_tokens_per_s"),
+                peak, num(roofline, peak), num(roofline, "prefill_ceiling_tokens_per_s"),
                 ((Number) median.get("prefill_tokens_per_s")).doubleValue(), 100 * num(roofline, "prefill_efficiency"));
     }
 

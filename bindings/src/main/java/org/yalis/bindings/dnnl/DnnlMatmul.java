@@ -22,7 +22,7 @@ import org.yalis.bindings.Downcalls;
 public final class DnnlMatmul {
     /** The element types the primitive reads and writes ({@code dnnl_data_type_t} values). */
     public enum DataType {
-        F32(3, 4), BF16(2, 2);
+        F32(3, 4), BF16(2, 2), S32(4, 4), S8(5, 1), U8(6, 1);
 
         final int code;
         final int bytes;
@@ -66,6 +66,14 @@ public final class DnnlMatmul {
      */
     public static DnnlMatmul create(Dnnl dnnl, Arena arena, int m, int k, int n, DataType sourceType,
                                     DataType weightType, long weightRowStride, long destinationRowStride) {
+        return create(dnnl, arena, m, k, n, sourceType, weightType, DataType.F32, weightRowStride,
+                destinationRowStride);
+    }
+
+    /** As above with the destination in {@code destinationType} (f32, or s32 for an integer product). */
+    public static DnnlMatmul create(Dnnl dnnl, Arena arena, int m, int k, int n, DataType sourceType,
+                                    DataType weightType, DataType destinationType, long weightRowStride,
+                                    long destinationRowStride) {
         if (m < 1 || k < 1 || n < 1 || weightRowStride < k || destinationRowStride < n) {
             throw new IllegalArgumentException("matmul " + m + "x" + k + " by " + n + "x" + k + " (strides "
                     + weightRowStride + ", " + destinationRowStride + ")");
@@ -75,7 +83,7 @@ public final class DnnlMatmul {
             // Weights as a k x n matrix whose column j is PyTorch's row j: strides (1, row stride).
             MemorySegment weightDesc = memoryDesc(dnnl, call, weightType, new long[] {k, n},
                     new long[] {1, weightRowStride});
-            MemorySegment destinationDesc = memoryDesc(dnnl, call, DataType.F32, new long[] {m, n},
+            MemorySegment destinationDesc = memoryDesc(dnnl, call, destinationType, new long[] {m, n},
                     new long[] {destinationRowStride, 1});
             MemorySegment opDesc = call.allocate(Dnnl.MATMUL_DESC_BYTES, 8);
             Dnnl.check((int) dnnl.matmulDescInit.invokeExact(opDesc, sourceDesc, weightDesc, MemorySegment.NULL,
@@ -94,7 +102,7 @@ public final class DnnlMatmul {
                         MemorySegment.NULL), "dnnl_primitive_desc_create");
                 descriptor = out.get(ADDRESS, 0);
             } finally {
-                int ignored = (int) dnnl.attrDestroy.invokeExact(attributes);
+                Dnnl.check((int) dnnl.attrDestroy.invokeExact(attributes), "dnnl_primitive_attr_destroy");
             }
             String implementation;
             long scratchpadBytes;
@@ -126,7 +134,7 @@ public final class DnnlMatmul {
                 return new DnnlMatmul(dnnl, primitive, source, weights, destination, scratchpad, arguments,
                         scratchpadBytes, implementation);
             } finally {
-                int ignored = (int) dnnl.primitiveDescDestroy.invokeExact(descriptor);
+                Dnnl.check((int) dnnl.primitiveDescDestroy.invokeExact(descriptor), "dnnl_primitive_desc_destroy");
             }
         } catch (Throwable t) {
             throw Downcalls.unchecked(t);
@@ -193,7 +201,7 @@ public final class DnnlMatmul {
         long address = handle.address();
         return MemorySegment.ofAddress(address).reinterpret(arena, ignored -> {
             try {
-                int status = (int) destroy.invokeExact(MemorySegment.ofAddress(address));
+                Dnnl.check((int) destroy.invokeExact(MemorySegment.ofAddress(address)), "destroying a oneDNN object");
             } catch (Throwable t) {
                 throw Downcalls.unchecked(t);
             }

@@ -1,5 +1,6 @@
 package org.yalis.engine.cpu;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,11 +13,13 @@ import org.yalis.engine.tensor.Tensor;
  * row range of it (its vocabulary slice). A request is a hit when its source rows lie inside an
  * earlier request's source rows, with the same row length, element type, column range and target
  * type (as stored, or quantized); the hit is the matching row range of what was placed then, where
- * the placed tensor can be split there (a quantized one only at its row groups).
+ * the placed tensor can be split there (a quantized one only at its row groups). Sources are told
+ * apart by address within one memory scope (a checkpoint's mapping): memory freed and reused by another
+ * allocation is never mistaken for a block already placed.
  */
 final class PlacedWeights {
-    private record Entry(long sourceAddress, long sourceRowBytes, int sourceRows, int sourceCols, DType sourceType,
-                         int firstColumn, int columns, Tensor placed) {
+    private record Entry(MemorySegment.Scope scope, long sourceAddress, long sourceRowBytes, int sourceRows,
+                         int sourceCols, DType sourceType, int firstColumn, int columns, Tensor placed) {
     }
 
     private final List<Entry> entries = new ArrayList<>();
@@ -26,7 +29,8 @@ final class PlacedWeights {
         long address = source.data().address();
         for (Entry entry : entries) {
             long offset = address - entry.sourceAddress;
-            if (entry.sourceType != source.dtype() || entry.placed.dtype() != placedType
+            if (!entry.scope.equals(source.data().scope()) || entry.sourceType != source.dtype()
+                    || entry.placed.dtype() != placedType
                     || entry.sourceCols != source.cols() || entry.firstColumn != firstColumn
                     || entry.columns != columns || offset < 0 || offset % entry.sourceRowBytes != 0) {
                 continue;
@@ -51,8 +55,8 @@ final class PlacedWeights {
     Tensor remember(Tensor source, int firstColumn, int columns, Tensor placed) {
         // Vectors (norm weights) are tiny and never asked for twice: keep the list to the matrices.
         if (source.rows() > 1) {
-            entries.add(new Entry(source.data().address(), source.rowBytes(), source.rows(), source.cols(),
-                    source.dtype(), firstColumn, columns, placed));
+            entries.add(new Entry(source.data().scope(), source.data().address(), source.rowBytes(), source.rows(),
+                    source.cols(), source.dtype(), firstColumn, columns, placed));
         }
         return placed;
     }

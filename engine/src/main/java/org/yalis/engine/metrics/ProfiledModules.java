@@ -64,6 +64,11 @@ public final class ProfiledModules {
                     }
 
                     @Override
+                    public org.yalis.engine.tensor.DType weightType() {
+                        return inner.weightType();
+                    }
+
+                    @Override
                     public void forward(Tensor x, Tensor out) {
                         timed(profiler, Category.GEMM, () -> inner.forward(x, out));
                     }

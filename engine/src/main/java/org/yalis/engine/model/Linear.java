@@ -1,5 +1,6 @@
 package org.yalis.engine.model;
 
+import org.yalis.engine.tensor.DType;
 import org.yalis.engine.tensor.Tensor;
 
 /**
@@ -13,6 +14,9 @@ public interface Linear {
 
     /** Bytes of weight this rank reads for every step (the decode roofline counts them). */
     long weightBytes();
+
+    /** How this rank's weight is stored (the checkpoint's float type, or Q8_0 when quantized). */
+    DType weightType();
 
     void forward(Tensor x, Tensor out);
 }

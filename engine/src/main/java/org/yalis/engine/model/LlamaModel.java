@@ -131,6 +131,11 @@ public final class LlamaModel {
         return bytes;
     }
 
+    /** How the first layer's q projection stores its weight: the type every product of the model reads. */
+    public DType linearWeightType() {
+        return layers.getFirst().q().weightType();
+    }
+
     /** Multiply-adds per token on this rank in the linear layers and the LM head (half the FLOPs). */
     public long multiplyAddsPerToken() {
         long total = (long) lmHead.inFeatures() * lmHead.outFeatures();

@@ -173,6 +173,11 @@ public final class GridPlan implements ShardingPlan {
         }
 
         @Override
+        public DType weightType() {
+            return block.weightType();
+        }
+
+        @Override
         public void forward(Tensor x, Tensor out) {
             block.forward(x, out);
             if (partialSumGroup.size() > 1) {
@@ -217,6 +222,11 @@ public final class GridPlan implements ShardingPlan {
         @Override
         public long weightBytes() {
             return slice.weightBytes();
+        }
+
+        @Override
+        public DType weightType() {
+            return slice.weightType();
         }
 
         @Override

@@ -6,6 +6,7 @@ import org.yalis.engine.model.LlamaConfig;
 import org.yalis.engine.model.LocalShape;
 import org.yalis.engine.model.Norm;
 import org.yalis.engine.tensor.ComputeBackend;
+import org.yalis.engine.tensor.DType;
 import org.yalis.engine.tensor.Tensor;
 
 /** No parallelism: every module holds its whole weight. */
@@ -48,6 +49,11 @@ public final class SingleRankPlan implements ShardingPlan {
         @Override
         public long weightBytes() {
             return weight.byteSize();
+        }
+
+        @Override
+        public DType weightType() {
+            return weight.dtype();
         }
 
         @Override

@@ -106,6 +106,18 @@ class WeightPlacementTest {
     }
 
     @Test
+    void theSameAddressInAnotherMemoryScopeIsNotTakenForAPlacedBlock() {
+        try (Arena first = Arena.ofShared(); Arena second = Arena.ofShared();
+             CpuBackend backend = new CpuBackend(1, WeightPlacement.COPY)) {
+            Tensor source = HostTensors.hostTensor(first, DType.F32, 8, 16, HostTensors.uniform(new Random(8), 128));
+            Tensor placed = backend.loadWeight(source);
+            // As if the first source's memory had been freed and reused by another allocation.
+            Tensor reused = new Tensor(source.data().reinterpret(second, null), DType.F32, 8, 16);
+            assertNotEquals(placed.data().address(), backend.loadWeight(reused).data().address());
+        }
+    }
+
+    @Test
     void mappedWeightsAreReadWhereTheyAre() {
         try (Arena host = Arena.ofShared(); CpuBackend backend = new CpuBackend(1, WeightPlacement.MMAP)) {
             Tensor source = HostTensors.hostTensor(host, DType.F32, 8, 8, HostTensors.uniform(new Random(7), 64));
