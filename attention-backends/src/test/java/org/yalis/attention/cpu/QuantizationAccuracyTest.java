@@ -12,7 +12,8 @@ import java.util.Locale;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.yalis.engine.Completion;
@@ -38,8 +39,16 @@ class QuantizationAccuracyTest {
     /** Bound on the mean KL(bf16 || q8) per position, in nats: well above what is measured (printed). */
     private static final double MEAN_KL_BOUND = 0.02;
 
-    @Test
-    void q8AgreesWithBf16OnTheOracleCases(@TempDir Path temp) throws IOException {
+    /**
+     * {@code invariant}: every q8 product on the Vector API q8 kernels ({@code --batch-invariant}); {@code library}:
+     * the default, where prefill widens q8 tiles to bf16 for oneDNN's GEMM (where oneDNN is installed).
+     */
+    @ParameterizedTest(name = "{0} path")
+    @ValueSource(strings = {"invariant", "library"})
+    void q8AgreesWithBf16OnTheOracleCases(String path, @TempDir Path temp) throws IOException {
+        if (path.equals("library")) {
+            TestModels.requireOneDnn();
+        }
         Path stories = TestModels.requireStories260K();
         Path bf16 = TestModels.convertModel(stories, temp.resolve("stories-bf16"), DType.BF16, DType.BF16);
         List<int[]> prompts = new ArrayList<>();
@@ -54,7 +63,8 @@ class QuantizationAccuracyTest {
         List<Request> requests = prompts.stream()
                 .map(p -> new Request(p, NEW_TOKENS, SamplingParams.greedy(), true)).toList();
         EngineOptions reference = EngineOptions.builder(bf16).batchInvariant(true).build();
-        EngineOptions quantized = reference.toBuilder().quantization(Quantization.Q8).build();
+        EngineOptions quantized = reference.toBuilder().quantization(Quantization.Q8)
+                .batchInvariant(path.equals("invariant")).build();
         try (Engine exact = Engine.load(ModelFolder.open(bf16), reference, null);
              Engine q8 = Engine.load(ModelFolder.open(bf16), quantized, null)) {
             List<Completion> expected = exact.generate(requests, GenerationListener.NONE);
@@ -77,7 +87,7 @@ class QuantizationAccuracyTest {
                 }
             }
             double meanKl = klSum / positions;
-            System.out.printf(Locale.ROOT, "q8 vs bf16 on stories260K: %d of %d oracle cases with equal greedy ids "
+            System.out.printf(Locale.ROOT, "q8 (" + path + " path) vs bf16 on stories260K: %d of %d oracle cases with equal greedy ids "
                     + "(the rest within the top %d at the first divergence), mean KL(bf16 || q8) %.3g nats over %d "
                     + "positions%n", equal, prompts.size(), GreedyAgreement.TOP, meanKl, positions);
             assertEquals(prompts.size() * NEW_TOKENS, positions);

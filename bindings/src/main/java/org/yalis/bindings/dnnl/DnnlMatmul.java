@@ -74,15 +74,30 @@ public final class DnnlMatmul {
     public static DnnlMatmul create(Dnnl dnnl, Arena arena, int m, int k, int n, DataType sourceType,
                                     DataType weightType, DataType destinationType, long weightRowStride,
                                     long destinationRowStride) {
-        if (m < 1 || k < 1 || n < 1 || weightRowStride < k || destinationRowStride < n) {
+        if (weightRowStride < k) {
+            throw new IllegalArgumentException("weight rows of " + k + " elements " + weightRowStride + " apart");
+        }
+        return create(dnnl, arena, m, k, n, sourceType, weightType, destinationType, 1, weightRowStride,
+                destinationRowStride);
+    }
+
+    /**
+     * The general form: weight element {@code (k, n)} (input {@code k} of output {@code n}) at
+     * {@code k * weightInputStride + n * weightOutputStride} elements; PyTorch's layout is {@code (1, k)},
+     * its transpose (the inputs' rows of {@code n} outputs side by side) {@code (n, 1)}.
+     */
+    public static DnnlMatmul create(Dnnl dnnl, Arena arena, int m, int k, int n, DataType sourceType,
+                                    DataType weightType, DataType destinationType, long weightInputStride,
+                                    long weightOutputStride, long destinationRowStride) {
+        if (m < 1 || k < 1 || n < 1 || weightInputStride < 1 || weightOutputStride < 1 || destinationRowStride < n) {
             throw new IllegalArgumentException("matmul " + m + "x" + k + " by " + n + "x" + k + " (strides "
-                    + weightRowStride + ", " + destinationRowStride + ")");
+                    + weightInputStride + ", " + weightOutputStride + ", " + destinationRowStride + ")");
         }
         try (Arena call = Arena.ofConfined()) {
             MemorySegment sourceDesc = memoryDesc(dnnl, call, sourceType, new long[] {m, k}, new long[] {k, 1});
-            // Weights as a k x n matrix whose column j is PyTorch's row j: strides (1, row stride).
+            // Weights as a k x n matrix (PyTorch's row j is its column j).
             MemorySegment weightDesc = memoryDesc(dnnl, call, weightType, new long[] {k, n},
-                    new long[] {1, weightRowStride});
+                    new long[] {weightInputStride, weightOutputStride});
             MemorySegment destinationDesc = memoryDesc(dnnl, call, destinationType, new long[] {m, n},
                     new long[] {destinationRowStride, 1});
             MemorySegment opDesc = call.allocate(Dnnl.MATMUL_DESC_BYTES, 8);

@@ -35,6 +35,9 @@ public final class CpuBackend implements ComputeBackend {
                            Quantization quantization) {
     }
 
+    /** A thread that owns no memory: a segment it may access is one the compute threads may read too. */
+    private static final Thread OTHER_THREAD = Thread.ofPlatform().unstarted(() -> { });
+
     /** Tokens from which a product goes to the library GEMM (when there is one): below, the Vector API kernels. */
     static final int GEMM_MIN_TOKENS = 8;
 
@@ -82,7 +85,8 @@ public final class CpuBackend implements ComputeBackend {
                         + "Vector API has " + jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize()
                         + "-bit ones: drop --quantize");
             }
-            description += "; q8 weights on the Vector API q8 kernels";
+            description += library != null ? "; q8 weights: prefill widened to bf16 tiles for the library GEMM, decode on "
+                    + "the Vector API q8 kernels" : "; q8 weights on the Vector API q8 kernels";
         }
         this.gemm = library;
         this.matmulDescription = description;
@@ -129,8 +133,8 @@ public final class CpuBackend implements ComputeBackend {
     public Tensor allocate(DType dtype, int rows, int cols) {
         long bytes = Math.max(1, (long) rows * cols * dtype.byteSize());
         activationBytes += bytes;
-        MemorySegment memory = bytes >= LAZY_MAPPING_BYTES ? Libc.mapAnonymous(bytes, true, arena)
-                : arena.allocate(bytes, 64);
+        MemorySegment memory = bytes >= LAZY_MAPPING_BYTES ? HostMemory.map(bytes, "a " + rows + "x" + cols + " "
+                + dtype + " tensor", arena) : arena.allocate(bytes, 64);
         return new Tensor(memory, dtype, rows, cols);
     }
 
@@ -190,8 +194,13 @@ public final class CpuBackend implements ComputeBackend {
         int rows = hostSource.rows();
         MemorySegment quantized = weightStore.reserve(DType.Q8_0.bytesFor(rows, columns));
         int groups = (int) DType.q8Groups(rows);
-        pool.parallelFor(groups, (first, end) ->
-                Q8Layout.quantizeGroups(hostSource, firstColumn, columns, quantized, first, end));
+        ComputePool.RangeTask quantize = (first, end) ->
+                Q8Layout.quantizeGroups(hostSource, firstColumn, columns, quantized, first, end);
+        if (hostSource.data().isAccessibleBy(OTHER_THREAD)) {
+            pool.parallelFor(groups, quantize);
+        } else {
+            quantize.run(0, groups);   // a source confined to the calling thread is read by it alone
+        }
         return placedWeights.remember(hostSource, firstColumn, columns, new Tensor(quantized, DType.Q8_0, rows, columns));
     }
 
@@ -303,10 +312,10 @@ public final class CpuBackend implements ComputeBackend {
 
     @Override
     public void matmul(Tensor x, Tensor weight, Tensor out) {
-        if (weight.dtype() == DType.Q8_0) {
-            Q8Matmul.multiply(pool, x, weight, out);
-        } else if (gemm != null && x.rows() >= GEMM_MIN_TOKENS && gemm.computes(weight.dtype())) {
+        if (gemm != null && x.rows() >= GEMM_MIN_TOKENS && gemm.computes(weight.dtype())) {
             gemm.multiply(x, weight, out);
+        } else if (weight.dtype() == DType.Q8_0) {
+            Q8Matmul.multiply(pool, x, weight, out);
         } else {
             CpuMatmul.multiply(pool, x, weight, out);
         }

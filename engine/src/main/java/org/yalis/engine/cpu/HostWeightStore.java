@@ -45,7 +45,7 @@ final class HostWeightStore {
         if (start + bytes > slab.byteSize()) {
             long size = Math.max(SLAB_BYTES, (bytes + Libc.HUGE_PAGE_BYTES - 1) / Libc.HUGE_PAGE_BYTES
                     * Libc.HUGE_PAGE_BYTES);
-            slab = Libc.mapAnonymous(size, true, arena);
+            slab = HostMemory.map(size, "weights (" + (reservedBytes + size) / (1 << 20) + " MiB placed so far)", arena);
             reservedBytes += size;
             start = 0;
         }

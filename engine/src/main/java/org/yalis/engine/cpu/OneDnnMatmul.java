@@ -42,6 +42,8 @@ final class OneDnnMatmul {
     static final int ROW_MULTIPLE = 16;
     /** Slices of the output columns are whole cache lines of f32 outputs and whole AMX tile columns. */
     private static final int COLUMN_ALIGNMENT = 64;
+    /** Rows of a Q8_0 weight widened to bf16 at a time: 256 rows of 2048 are 1 MiB, well within an L2. */
+    private static final int Q8_TILE_ROWS = 256;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final VectorSpecies<Short> S = VectorSpecies.of(short.class,
@@ -59,8 +61,8 @@ final class OneDnnMatmul {
     private final Map<Shape, DnnlMatmul> primitives = new ConcurrentHashMap<>();
     /** Per calling thread: [0] the activations in the GEMM's dtype, [1] the padded output. */
     private final ThreadLocal<MemorySegment[]> callBuffers = ThreadLocal.withInitial(() -> new MemorySegment[2]);
-    /** Per compute thread: oneDNN's scratchpad. */
-    private final ThreadLocal<MemorySegment[]> scratchpads = ThreadLocal.withInitial(() -> new MemorySegment[1]);
+    /** Per compute thread: [0] oneDNN's scratchpad, [1] a tile of Q8_0 weights widened to bf16. */
+    private final ThreadLocal<MemorySegment[]> scratchpads = ThreadLocal.withInitial(() -> new MemorySegment[2]);
 
     OneDnnMatmul(Dnnl dnnl, ComputePool pool, Arena arena) {
         this.dnnl = dnnl;
@@ -68,15 +70,27 @@ final class OneDnnMatmul {
         this.arena = arena;
     }
 
-    /** Weight types this path computes: bf16 only where the CPU has bf16 dot products; f32 always. */
+    /**
+     * Weight types this path computes: f32 always; bf16 where the CPU has bf16 dot products; Q8_0 there
+     * too, through bf16 tiles ({@link #multiplyQ8}).
+     */
     boolean computes(DType weights) {
-        return weights == DType.F32 || weights == DType.BF16 && dnnl.hasBf16DotProducts();
+        return weights == DType.F32 || (weights == DType.BF16 || weights == DType.Q8_0) && dnnl.hasBf16DotProducts();
     }
 
     void multiply(Tensor x, Tensor w, Tensor out) {
         int tokens = x.rows();
         int k = x.cols();
         int n = w.rows();
+        // oneDNN trusts the shapes it is given: a mismatch must stop here, not read past a buffer.
+        if (w.cols() != k || out.rows() != tokens || out.cols() != n || x.dtype() != DType.F32
+                || out.dtype() != DType.F32 || !computes(w.dtype())) {
+            throw new IllegalArgumentException("library matmul shapes: x " + x + ", w " + w + ", out " + out);
+        }
+        if (w.dtype() == DType.Q8_0) {
+            multiplyQ8(x, w, out);
+            return;
+        }
         int rows = (tokens + ROW_MULTIPLE - 1) / ROW_MULTIPLE * ROW_MULTIPLE;
         DType type = w.dtype();
         MemorySegment source = sourceRows(x, rows, type);
@@ -97,6 +111,50 @@ final class OneDnnMatmul {
                         : buffer(scratchpads.get(), 0, primitive.scratchpadBytes());
                 primitive.execute(source, weights.asSlice((long) from * w.rowBytes()),
                         destination.asSlice(from * 4L), scratch);
+            }
+        });
+        if (destination != out.data()) {
+            MemorySegment.copy(destination, 0, out.data(), 0, (long) tokens * n * 4);
+        }
+    }
+
+    /**
+     * Q8_0 weights for many tokens: each thread takes its slice of the output rows in tiles of
+     * {@link #Q8_TILE_ROWS}, widens a tile to bf16 (into a buffer that stays in its L2) and runs the bf16
+     * GEMM on it. The products see each weight {@code q * d} rounded to bf16 (a relative error of at most
+     * 2^-8 on top of the quantization's, as on the activations), not the exact value the Vector API q8
+     * kernels use: like every product of this class, this path is for speed, and {@code --batch-invariant}
+     * keeps the exact one.
+     */
+    private void multiplyQ8(Tensor x, Tensor w, Tensor out) {
+        int tokens = x.rows();
+        int k = x.cols();
+        int n = w.rows();
+        int rows = (tokens + ROW_MULTIPLE - 1) / ROW_MULTIPLE * ROW_MULTIPLE;
+        MemorySegment source = sourceRows(x, rows, DType.BF16);
+        MemorySegment destination = rows == tokens ? out.data()
+                : buffer(callBuffers.get(), 1, (long) rows * n * 4);
+        int slices = Math.max(1, Math.min(pool.threads(), n / COLUMN_ALIGNMENT));
+        pool.parallelFor(slices, slices, (first, end) -> {
+            dnnl.useOneThreadHere();
+            MemorySegment[] buffers = scratchpads.get();
+            for (int slice = first; slice < end; slice++) {
+                int from = sliceStart(n, slices, slice);
+                int to = sliceStart(n, slices, slice + 1);
+                for (int tile = from; tile < to; tile += Q8_TILE_ROWS) {
+                    int width = Math.min(Q8_TILE_ROWS, to - tile);
+                    // The tile is widened input-major (each input's outputs side by side), which the Q8_0 group
+                    // layout gives with contiguous stores: the primitive reads it with strides (width, 1).
+                    DnnlMatmul primitive = primitives.computeIfAbsent(new Shape(rows, k, n, -1, width, DType.Q8_0),
+                            shape -> DnnlMatmul.create(dnnl, arena, shape.rows, shape.k, shape.columns,
+                                    DnnlMatmul.DataType.BF16, DnnlMatmul.DataType.BF16, DnnlMatmul.DataType.F32,
+                                    shape.columns, 1, n));
+                    MemorySegment weights = buffer(buffers, 1, (long) width * k * 2);
+                    Q8Layout.widenTileToBf16(w, tile, width, weights);
+                    MemorySegment scratch = primitive.scratchpadBytes() == 0 ? MemorySegment.NULL
+                            : buffer(buffers, 0, primitive.scratchpadBytes());
+                    primitive.execute(source, weights, destination.asSlice(tile * 4L), scratch);
+                }
             }
         });
         if (destination != out.data()) {

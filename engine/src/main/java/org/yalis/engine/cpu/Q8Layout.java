@@ -98,6 +98,20 @@ final class Q8Layout {
         return value * scale;
     }
 
+    /**
+     * Rows {@code [firstRow, firstRow + count)} (starting a group) dequantized to bf16, {@code q * d} rounded
+     * to nearest even, input-major: the value of row {@code firstRow + j}, column {@code c} at element
+     * {@code c * count + j} of {@code out}. In that order a group's column (16 int8 values) widens to 16
+     * consecutive bf16: one vector load, widening, multiply by the scales, and store per column.
+     */
+    static void widenTileToBf16(Tensor q8, int firstRow, int count, MemorySegment out) {
+        if (firstRow % Q8_GROUP_ROWS != 0 || count % Q8_GROUP_ROWS != 0 && firstRow + count != q8.rows()) {
+            throw new IllegalArgumentException("Q8_0 rows are widened by whole groups, not rows [" + firstRow + ", "
+                    + (firstRow + count) + ")");
+        }
+        Q8Widening.tile(q8, firstRow, count, out);
+    }
+
     /** Row {@code row} dequantized into {@code out} at element {@code outIndex} (f32): an embedding lookup. */
     static void dequantizeRow(Tensor q8, int row, MemorySegment out, long outIndex) {
         int cols = q8.cols();

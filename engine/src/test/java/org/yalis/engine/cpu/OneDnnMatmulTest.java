@@ -77,6 +77,52 @@ class OneDnnMatmulTest {
         }
     }
 
+    /**
+     * Q8_0 weights for many tokens go through bf16 tiles: against the float64 reference of the dequantized
+     * weights, the bound is {@code (2^-8 + 2^-8 + k * 2^-24) * S}: the activations and the weights are each
+     * rounded to bf16 once.
+     */
+    @ParameterizedTest(name = "{0} tokens, {1} in, {2} out, {3} threads")
+    @CsvSource({"8, 64, 64, 1", "17, 100, 300, 2", "40, 300, 130, 2", "128, 256, 528, 2"})
+    void q8WeightsThroughBf16TilesMatchTheReferenceWithinTheBound(int tokens, int in, int out, int threads) {
+        Random random = new Random(13L * tokens + in + 3L * out);
+        float[] weights = HostTensors.uniform(random, out * in);
+        float[] x = HostTensors.uniform(random, tokens * in);
+        try (Arena host = Arena.ofShared(); CpuBackend backend = new CpuBackend(new CpuBackend.Settings(threads,
+                WeightPlacement.COPY, false, Quantization.Q8))) {
+            Tensor q8 = backend.loadMatrix(HostTensors.hostTensor(host, DType.F32, out, in, weights), 0, in);
+            Tensor result = backend.allocate(DType.F32, tokens, out);
+            backend.matmul(HostTensors.activations(backend, tokens, in, x), q8, result);
+            float[] actual = HostTensors.read(backend, result);
+            for (int t = 0; t < tokens; t++) {
+                for (int o = 0; o < out; o++) {
+                    double exact = 0;
+                    double magnitude = 0;
+                    for (int k = 0; k < in; k++) {
+                        double product = (double) x[t * in + k] * Q8Layout.weight(q8, o, k);
+                        exact += product;
+                        magnitude += Math.abs(product);
+                    }
+                    double bound = (0x1p-7 + in * 0x1p-24) * magnitude + 1e-30;
+                    double error = Math.abs(actual[t * out + o] - exact);
+                    assertTrue(error <= bound, "token " + t + " output " + o + ": error " + error + " above " + bound);
+                }
+            }
+        }
+    }
+
+    @Test
+    void mismatchedShapesAreRefusedBeforeOneDnnSeesThem() {
+        try (Arena host = Arena.ofShared(); CpuBackend backend = libraryBackend(2)) {
+            Tensor weight = backend.loadWeight(HostTensors.hostTensor(host, DType.BF16, 64, 32,
+                    HostTensors.uniform(new Random(1), 64 * 32)));
+            Tensor x = backend.allocate(DType.F32, 16, 48);   // 48 inputs for a 32-input weight
+            Tensor out = backend.allocate(DType.F32, 16, 64);
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> backend.matmul(x, weight, out));
+        }
+    }
+
     @Test
     void fewerTokensThanTheThresholdRunOnTheInvariantKernelsBitForBit() {
         Random random = new Random(3);
