@@ -230,6 +230,11 @@ final class EngineRank implements AutoCloseable {
         long bytesPerBlock = AttentionSpec.bytesPerBlock(layers, shape.kvHeads(), shape.headDim(),
                 options.kvBlockSize(), kvDType);
         if (options.kvCacheBytes() > 0) {
+            if (options.kvCacheBytes() > availableBytes) {
+                throw new YalisException("--kv-cache-memory " + Sizes.format(options.kvCacheBytes()) + " is more than the "
+                        + Sizes.format(availableBytes) + " of memory available after loading the weights; give at most "
+                        + Sizes.format(availableBytes) + " (or leave it out: the default fits the run)");
+            }
             long blocks = options.kvCacheBytes() / bytesPerBlock;
             if (blocks == 0) {
                 throw new YalisException("--kv-cache-memory " + Sizes.format(options.kvCacheBytes())

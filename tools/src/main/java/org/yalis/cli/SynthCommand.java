@@ -50,6 +50,7 @@ final class SynthCommand implements Callable<Integer> {
                 "unknown --dtype '" + dtype + "'; use bf16, f32 or f16"));
         long bytes = chosen.parameters() * weights.byteSize();
         SyntheticModels.checkSize(chosen, weights, force);
+        SyntheticModels.requireNothingToOverwrite(out);
         err.printf(Locale.ROOT, "writing %s (%,d parameters, %s of %s weights) to %s%n", chosen.name(),
                 chosen.parameters(), Sizes.format(bytes), dtype, out);
         err.flush();

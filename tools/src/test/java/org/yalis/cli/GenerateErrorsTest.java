@@ -407,6 +407,13 @@ class GenerateErrorsTest {
     }
 
     @Test
+    void kvCacheMemoryBeyondTheMachinesMemory() {
+        Run run = generate(tiny, "--prompt", "hello", "--kv-cache-memory", "1TiB");
+
+        assertCleanError(run, "--kv-cache-memory 1024.00 GiB is more than", "of memory available", "give at most");
+    }
+
+    @Test
     void kvCacheMemoryThatIsNotASize() {
         assertCleanError(generate(tiny, "--prompt", "hi", "--kv-cache-memory", "lots"), "cannot read 'lots' as a size");
     }

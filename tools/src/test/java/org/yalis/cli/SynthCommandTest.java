@@ -78,6 +78,36 @@ class SynthCommandTest {
     }
 
     @Test
+    void neverReplacesAFolderOrFileThatExists(@TempDir Path temp) throws Exception {
+        Path model = temp.resolve("model");
+        Files.createDirectories(model);
+        Path precious = model.resolve("notes.txt");
+        Files.writeString(precious, "mine");
+        Run refused = run("synth", "--preset", "tiny", "--out", model.toString());
+        assertEquals(1, refused.code());
+        assertTrue(refused.err().contains("already exists and is not empty"), refused.err());
+        assertEquals(1, refused.err().strip().lines().count(), refused.err());
+        assertEquals("mine", Files.readString(precious), "the folder's file is untouched");
+        try (var entries = Files.list(temp)) {
+            assertEquals(1, entries.count(), "no temporary folder left beside it");
+        }
+
+        Path file = temp.resolve("a-file");
+        Files.writeString(file, "data");
+        Run notAFolder = run("synth", "--preset", "tiny", "--out", file.toString());
+        assertEquals(1, notAFolder.code());
+        assertTrue(notAFolder.err().contains("is not a folder"), notAFolder.err());
+        assertEquals("data", Files.readString(file));
+
+        Path empty = temp.resolve("empty");
+        Files.createDirectories(empty);
+        assertEquals(0, run("synth", "--preset", "tiny", "--out", empty.toString()).code(), "an empty folder is fine");
+        assertTrue(Files.isRegularFile(empty.resolve("model.safetensors")));
+        Run again = run("synth", "--preset", "tiny", "--out", empty.toString());
+        assertEquals(1, again.code(), "a second run does not replace the first model");
+    }
+
+    @Test
     void theLargestPresetNeedsForce(@TempDir Path temp) {
         Run refused = run("synth", "--preset", "llama-3.1-70b", "--out", temp.resolve("big").toString());
         assertEquals(Yalis.EXIT_ERROR, refused.code());

@@ -34,20 +34,41 @@ public final class SyntheticModels {
         }
     }
 
-    /** Writes atomically: into a sibling temporary folder, renamed into place when complete. */
+    /**
+     * Writes atomically: into a sibling temporary folder, renamed into place when complete. An existing
+     * {@code folder} is refused unless it is an empty folder: this never deletes anything it did not
+     * create (only its own temporary folder, when writing fails).
+     */
     public static void write(ModelPreset preset, DType dtype, long seed, Path folder) throws IOException {
+        requireNothingToOverwrite(folder);
         Path parent = folder.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path partial = Files.createTempDirectory(parent, folder.getFileName() + ".partial-");
         try {
             SyntheticModel.write(preset, dtype, seed, partial);
-            if (Files.exists(folder)) {
-                deleteTree(folder);
-            }
+            requireNothingToOverwrite(folder);   // nothing appeared there while writing
+            Files.deleteIfExists(folder);        // an empty folder only: checked just above
             Files.move(partial, folder, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             if (Files.exists(partial)) {
                 deleteTree(partial);
+            }
+        }
+    }
+
+    /** {@code folder} does not exist, or is an empty folder; anything else is an error naming it. */
+    public static void requireNothingToOverwrite(Path folder) throws IOException {
+        if (!Files.exists(folder, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (!Files.isDirectory(folder, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new YalisException(folder + " already exists and is not a folder; a synthetic model is written to a "
+                    + "new folder: give another --out");
+        }
+        try (Stream<Path> entries = Files.list(folder)) {
+            if (entries.findAny().isPresent()) {
+                throw new YalisException(folder + " already exists and is not empty; a synthetic model is written to a "
+                        + "new (or empty) folder and never replaces one: give another --out, or remove it yourself");
             }
         }
     }
@@ -69,6 +90,11 @@ public final class SyntheticModels {
         String cacheRoot = System.getProperty("yalis.cache", System.getenv("YALIS_CACHE"));
         Path cache = cacheRoot != null ? Path.of(cacheRoot) : Path.of(System.getProperty("user.home"), ".cache", "yalis");
         Path folder = cache.resolve("synth").resolve(preset.name() + "-" + dtype.name().toLowerCase(Locale.ROOT));
+        if (!Files.isRegularFile(folder.resolve("model.safetensors")) && Files.isDirectory(folder)
+                && !isEmpty(folder)) {
+            throw new YalisException("the synthetic model cache folder " + folder + " holds files but no "
+                    + "model.safetensors; remove that folder (or set YALIS_CACHE elsewhere) and run again");
+        }
         if (!Files.isRegularFile(folder.resolve("model.safetensors"))) {
             System.err.printf(Locale.ROOT, "writing synthetic %s (%s) to %s (once)%n", preset.name(),
                     Sizes.format(preset.parameters() * dtype.byteSize()), folder);
@@ -79,6 +105,14 @@ public final class SyntheticModels {
             }
         }
         return folder;
+    }
+
+    private static boolean isEmpty(Path folder) {
+        try (Stream<Path> entries = Files.list(folder)) {
+            return entries.findAny().isEmpty();
+        } catch (IOException e) {
+            throw new YalisException("cannot list " + folder + ": " + e.getMessage());
+        }
     }
 
     private static void deleteTree(Path root) throws IOException {
