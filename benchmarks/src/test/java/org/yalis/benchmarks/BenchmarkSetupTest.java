@@ -39,22 +39,26 @@ class BenchmarkSetupTest {
     }
 
     /**
-     * Every projection, weight dtype and token count at least once; one copy of the weights (cold
-     * set 0) keeps the test fast, and the 32 MiB case cycles through 4 copies of 8 MiB.
+     * Every projection, weight dtype, token count and path at least once; one copy of the weights (cold
+     * set 0) keeps the test fast, and the 32 MiB case cycles through 4 copies of 8 MiB. Q8_0 is
+     * quantized from the bf16 values: its bound adds half a quantization step of every weight (its
+     * block's largest magnitude over 254), and the library path's bf16 roundings.
      */
     @ParameterizedTest
-    @CsvSource({"Q_PROJ, F32, 1, 0", "Q_PROJ, BF16, 1, 32", "Q_PROJ, F16, 128, 0", "GATE_UP, BF16, 128, 0",
-            "DOWN, F16, 1, 0"})
+    @CsvSource({"Q_PROJ, F32, 1, 0, invariant", "Q_PROJ, BF16, 1, 32, invariant", "Q_PROJ, F16, 128, 0, invariant",
+            "GATE_UP, BF16, 128, 0, library", "DOWN, F16, 1, 0, library", "Q_PROJ, Q8_0, 1, 0, invariant",
+            "DOWN, Q8_0, 128, 0, library", "Q_PROJ, F32, 128, 0, library"})
     void matmulMultipliesTheProjectionsWeights(MatmulBenchmark.Projection projection, DType weights, int tokens,
-                                               int coldSetMiB) {
+                                               int coldSetMiB, String path) {
         MatmulBenchmark benchmark = new MatmulBenchmark();
         benchmark.projection = projection;
         benchmark.weights = weights;
         benchmark.tokens = tokens;
         benchmark.coldSetMiB = coldSetMiB;
+        benchmark.path = path;
         benchmark.setUp();
         try {
-            long weightBytes = (long) projection.rows * projection.cols * weights.byteSize();
+            long weightBytes = weights.bytesFor(projection.rows, projection.cols);
             assertEquals(Math.max(1, (coldSetMiB << 20) / weightBytes), benchmark.weightCopies.length);
             for (int call = 0; call <= benchmark.weightCopies.length; call++) {
                 benchmark.matmul();   // every copy, and round to the first again
@@ -63,14 +67,29 @@ class BenchmarkSetupTest {
             int cols = projection.cols;
             int row = 5;
             int token = tokens - 1;
+            boolean quantized = weights == DType.Q8_0;
             float[] weightRow = new float[cols];
-            System.arraycopy(values(1, (row + 1) * cols, weights), row * cols, weightRow, 0, cols);
+            System.arraycopy(values(1, (row + 1) * cols, quantized ? DType.BF16 : weights), row * cols, weightRow, 0,
+                    cols);
             float[] inputs = values(2, tokens * cols, DType.F32);
             double expected = 0;
+            double magnitude = 0;
+            double quantization = 0;
             for (int k = 0; k < cols; k++) {
                 expected += (double) weightRow[k] * inputs[token * cols + k];
+                magnitude += Math.abs((double) weightRow[k] * inputs[token * cols + k]);
+                if (quantized) {
+                    double amax = 0;
+                    for (int j = k / 32 * 32; j < Math.min(cols, k / 32 * 32 + 32); j++) {
+                        amax = Math.max(amax, Math.abs(weightRow[j]));
+                    }
+                    quantization += Math.abs(inputs[token * cols + k]) * amax / 127 * (0.5 + 127 * 0x1p-11);
+                }
             }
-            assertEquals(expected, get(benchmark.out, token, row), 1e-3, projection + " " + weights);
+            // The library path rounds bf16 products' activations to bf16 (and Q8_0 tiles' weights too).
+            boolean roundsToBf16 = path.equals("library") && tokens >= 8 && weights != DType.F32 && weights != DType.F16;
+            double bound = (quantized ? quantization : 1e-3) + (roundsToBf16 ? 0x1p-7 * magnitude : 0);
+            assertEquals(expected, get(benchmark.out, token, row), bound, projection + " " + weights + " " + path);
         } finally {
             benchmark.tearDown();
         }
