@@ -251,18 +251,7 @@ final class EngineRank implements AutoCloseable {
 
     /** MemAvailable from /proc/meminfo (what the kernel can give without swapping), else the JVM's view. */
     static long availableMemoryBytes() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemAvailable:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            // Not Linux: fall through.
-        }
-        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-                .getOperatingSystemMXBean();
-        return os.getFreeMemorySize();
+        return org.yalis.engine.metrics.ProcessMemory.availableBytes();
     }
 
     public ModelFolder folder() {
@@ -361,6 +350,7 @@ final class EngineRank implements AutoCloseable {
                     profiler.beginStep(step.phase());
                 }
                 Tensor logitsOnDevice = model.forward(stepInput(step), attention);
+                requireFiniteLogits(logitsOnDevice, step, prefillSteps + decodeSteps);
                 // A step whose sequences all sample greedily takes its tokens from the backend's argmax (the
                 // same choice as Sampler's): one int per sequence comes back instead of a vocabulary of floats.
                 boolean greedy = allGreedy(step, requests);
@@ -431,6 +421,27 @@ final class EngineRank implements AutoCloseable {
         lastStats = new BatchStats(prefillTokens, millis(prefillNanos), prefillSteps, decodeTokens, millis(decodeNanos),
                 decodeSteps, scheduler.preemptions(), millis(System.nanoTime() - start));
         return List.of(completions);
+    }
+
+    /**
+     * A NaN or infinite logit would be sampled as if it meant something (greedy argmax skips NaN; a
+     * softmax of infinities is NaN): stop with the step and the prompts instead. The weights were checked
+     * finite at load, so this is the computation overflowing.
+     */
+    private void requireFiniteLogits(Tensor logits, ScheduledStep step, int stepNumber) {
+        if (logits.rows() == 0 || !backend.holdsNonFinite(logits).orElse(false)) {
+            return;
+        }
+        List<Integer> prompts = new ArrayList<>();
+        for (ScheduledStep.Chunk chunk : step.chunks()) {
+            if (chunk.samples()) {
+                prompts.add(chunk.sequence().index() + 1);
+            }
+        }
+        throw new YalisException("step " + (stepNumber + 1) + " (" + step.phase().name().toLowerCase(java.util.Locale.ROOT)
+                + ") computed NaN or infinite logits for prompt(s) " + prompts + " although the weights are finite: "
+                + "the activations overflowed the f32 range; check that the weights are the model's own (a norm or scale "
+                + "far too large?)");
     }
 
     /** Whether every sequence that samples in {@code step} samples greedily. */

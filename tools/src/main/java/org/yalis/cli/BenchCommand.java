@@ -164,7 +164,7 @@ final class BenchCommand implements Callable<Integer> {
         ModelFolder folder = ModelFolder.open(model);
         Benchmark.Spec benchSpec = new Benchmark.Spec(batch, promptLength, decodeLength, warmup, repeat, seed);
         Engine.checkContext(0, promptLength, folder.config());
-        int[] grid = tensorParallel.grid();
+        int[] grid = tensorParallel.grid(TensorParallelOptions.multiProcess(collective));
         EngineOptions options = cpuCompute.applyTo(EngineOptions.builder(model).device(device).threads(threadCount)
                 .weights(WeightPlacement.parse(weights)).attention(attention).collective(collective)
                 .tensorParallel(grid[0], grid[1]).maxBatch(Math.max(batch, 1))

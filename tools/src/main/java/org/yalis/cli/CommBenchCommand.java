@@ -24,6 +24,7 @@ import org.yalis.bindings.cuda.CudaRuntime;
 import org.yalis.bindings.cuda.CudaStream;
 import org.yalis.bindings.cuda.CudaStreamFlag;
 import org.yalis.engine.Sizes;
+import org.yalis.engine.metrics.ProcessMemory;
 import org.yalis.engine.YalisException;
 import org.yalis.engine.comm.BenchmarkBuffers;
 import org.yalis.engine.comm.CollectiveBenchmark;
@@ -113,6 +114,16 @@ final class CommBenchCommand implements Callable<Integer> {
             throw new YalisException("--min-bytes must be at least 4 and at most --max-bytes");
         }
         List<CollectiveBenchmark.Operation> ops = operations();
+        // Each rank holds a send and a receive buffer of the largest message (in-process ranks also share a
+        // sum buffer): refuse what cannot fit before allocating it, rather than failing in the middle.
+        int ranksHere = collective.equals("local") ? ranks : 1;
+        long needed = 3 * largest * ranksHere;
+        long available = ProcessMemory.availableBytes();
+        if (!onGpu && needed > available) {
+            throw new YalisException("--max-bytes " + Sizes.format(largest) + " needs about " + Sizes.format(needed)
+                    + " of buffers on " + ranksHere + " rank(s) here, but " + Sizes.format(available)
+                    + " of memory is available; lower --max-bytes to at most " + Sizes.format(available / 3 / ranksHere));
+        }
         if (!collective.equals("local")) {
             RankCollectives.checkLaunch(Set.of(collective), onGpu);
             return measureAsMpiRank(ops, smallest, largest, dtype, onGpu);

@@ -55,7 +55,8 @@ final class GenerateCommand implements Callable<Integer> {
     List<String> prompts = new ArrayList<>();
 
     @Option(names = "--prompts-file", paramLabel = "FILE.jsonl",
-            description = "One prompt per line: {\"prompt\": \"...\"}. Runs after the --prompt values.")
+            description = "One prompt per line: {\"prompt\": \"...\"} or a JSON string; - reads standard input. "
+                    + "Runs after the --prompt values.")
     Path promptsFile;
 
     @Option(names = "--chat", description = "Wrap each prompt as a user turn in the model's chat template.")
@@ -161,7 +162,8 @@ final class GenerateCommand implements Callable<Integer> {
                 requests.add(new Request(ids, maxNewTokens, sampling, ignoreEos));
                 longest = Math.max(longest, ids.length + maxNewTokens);
             }
-            int[] grid = tensorParallel.grid();
+            int[] grid = tensorParallel.grid(TensorParallelOptions.multiProcess(collective, collectivePrefill,
+                    collectiveDecode));
             EngineOptions options = cpuCompute.applyTo(EngineOptions.builder(model).device(device)
                     .threads(threads == null ? LaunchEnvironment.threadsPerProcess(CpuTopology.physicalCores()) : threads)
                     .weights(WeightPlacement.parse(weights)).attention(attention == null ? device : attention).kvBlockSize(kvBlockSize)
@@ -232,6 +234,13 @@ final class GenerateCommand implements Callable<Integer> {
         double p = topP != null ? topP : (temperature != null && !defaults.doSample() ? 1 : defaults.topP());
         long s = seed != null ? seed : new java.security.SecureRandom().nextLong();
         SamplingParams params = new SamplingParams(t, k, p, s);
+        if (params.isGreedy() && (topK != null || topP != null)) {
+            // Greedy decoding takes the most likely token: a top-k or top-p filter would change nothing,
+            // and silently ignoring the flag hides that the run is not sampling at all.
+            throw new YalisException((topK != null ? "--top-k" : "--top-p") + " has no effect with greedy decoding"
+                    + (temperature == null ? " (no --temperature given, and the model's generation_config.json does "
+                    + "not sample)" : " (--temperature 0)") + "; add --temperature T (T > 0) to sample, or drop it");
+        }
         if (!params.isGreedy() && seed == null) {
             err.println("sampling with seed " + s + " (pass --seed to repeat this run)");
         }

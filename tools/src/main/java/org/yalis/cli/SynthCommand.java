@@ -12,6 +12,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import org.yalis.engine.Sizes;
+import org.yalis.engine.UserFiles;
 import org.yalis.engine.YalisException;
 import org.yalis.engine.synth.ModelPreset;
 import org.yalis.engine.synth.SyntheticModels;
@@ -50,11 +51,19 @@ final class SynthCommand implements Callable<Integer> {
                 "unknown --dtype '" + dtype + "'; use bf16, f32 or f16"));
         long bytes = chosen.parameters() * weights.byteSize();
         SyntheticModels.checkSize(chosen, weights, force);
-        SyntheticModels.requireNothingToOverwrite(out);
+        try {
+            SyntheticModels.requireNothingToOverwrite(out);
+        } catch (IOException e) {
+            throw new YalisException(UserFiles.cannotRead(out, "--out", e));
+        }
         err.printf(Locale.ROOT, "writing %s (%,d parameters, %s of %s weights) to %s%n", chosen.name(),
                 chosen.parameters(), Sizes.format(bytes), dtype, out);
         err.flush();
-        SyntheticModels.write(chosen, weights, seed, out);
+        try {
+            SyntheticModels.write(chosen, weights, seed, out);
+        } catch (IOException e) {
+            throw new YalisException(UserFiles.cannotWrite(out, "--out", e));
+        }
         return 0;
     }
 }

@@ -1,6 +1,7 @@
 package org.yalis.cli;
 
 import java.io.PrintWriter;
+import java.util.List;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -40,8 +41,14 @@ public final class Yalis implements Runnable {
         commandLine.setErr(err);
         commandLine.setParameterExceptionHandler((exception, arguments) -> {
             CommandLine failed = exception.getCommandLine();
-            err.println("error: " + exception.getMessage() + " (see '" + failed.getCommandSpec().qualifiedName()
-                    + " --help')");
+            String suggestion = "";
+            if (exception instanceof CommandLine.UnmatchedArgumentException unmatched
+                    && !unmatched.getSuggestions().isEmpty()) {
+                List<String> near = unmatched.getSuggestions();
+                suggestion = "; did you mean " + String.join(" or ", near.subList(0, Math.min(3, near.size()))) + "?";
+            }
+            err.println("error: " + exception.getMessage() + suggestion + " (see '"
+                    + failed.getCommandSpec().qualifiedName() + " --help')");
             err.flush();
             return EXIT_USAGE;
         });
@@ -60,9 +67,11 @@ public final class Yalis implements Runnable {
         if (exception instanceof YalisException) {
             return exception.getMessage();
         }
-        if (exception instanceof OutOfMemoryError) {
-            return "out of memory (" + exception.getMessage() + "); lower --kv-cache-memory, --max-batch or "
-                    + "--max-step-tokens, or give the JVM more heap with JAVA_OPTS=-Xmx...";
+        for (Throwable cause = exception; cause != null; cause = cause.getCause()) {
+            if (cause instanceof OutOfMemoryError) {
+                return "out of memory (" + cause.getMessage() + "); lower --kv-cache-memory, --max-batch or "
+                        + "--max-step-tokens, or give the JVM more heap with JAVA_OPTS=-Xmx...";
+            }
         }
         Throwable cause = exception;
         while (cause.getCause() != null && !(cause instanceof YalisException)) {

@@ -278,8 +278,113 @@ class GenerateErrorsTest {
         Path weights = model.resolve(Checkpoint.SINGLE_FILE);
         editHeader(weights, header -> ((ObjectNode) header.get("model.layers.1.mlp.up_proj.weight")).put("dtype", dtype));
 
-        assertCleanError(generate(model, "--prompt", "hi"), weights.toString(),
-                "tensor 'model.layers.1.mlp.up_proj.weight' has dtype '" + dtype + "'", "supported: F32, BF16, F16");
+        String line = assertCleanError(generate(model, "--prompt", "hi"), weights.toString(),
+                "tensor 'model.layers.1.mlp.up_proj.weight' has dtype '" + dtype + "'", "supported: F32, BF16, F16",
+                "convert the checkpoint");
+        assertFalse(line.contains("corrupt"), "an unsupported dtype is not a corrupt file: " + line);
+    }
+
+    @Test
+    void tensorsThatShareBytes() throws IOException {
+        Path model = copyOfTiny();
+        Path weights = model.resolve(Checkpoint.SINGLE_FILE);
+        // Layer 1's q_proj claims layer 0's bytes (same shape, so every other check passes).
+        editHeader(weights, header -> ((ObjectNode) header.get("model.layers.1.self_attn.q_proj.weight"))
+                .set("data_offsets", header.get("model.layers.0.self_attn.q_proj.weight").get("data_offsets").deepCopy()));
+
+        assertCleanError(generate(model, "--prompt", "hi"), weights.toString(), "is corrupt", "share bytes",
+                "model.layers.0.self_attn.q_proj.weight", "model.layers.1.self_attn.q_proj.weight");
+    }
+
+    /** Writes {@code value} over element {@code index} of tensor {@code name} (f32) in a safetensors file. */
+    private static void setElement(Path file, String name, long index, float value) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        long headerLength = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        JsonNode header = JSON.readTree(new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8));
+        long begin = header.get(name).get("data_offsets").get(0).asLong();
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ByteBuffer element = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(value).flip();
+            channel.write(element, 8 + headerLength + begin + 4 * index);
+        }
+    }
+
+    @Test
+    void aWeightThatIsNotFinite() throws IOException {
+        Path model = copyOfTiny();
+        setElement(model.resolve(Checkpoint.SINGLE_FILE), "model.layers.1.mlp.down_proj.weight", 77, Float.NaN);
+
+        assertCleanError(generate(model, "--prompt", "hi"), "tensor 'model.layers.1.mlp.down_proj.weight'",
+                "holds NaN at element 77", "must be finite", "re-download it");
+    }
+
+    @Test
+    void logitsThatOverflowStopTheRunInsteadOfSamplingNonsense() throws IOException {
+        Path model = copyOfTiny();
+        Path weights = model.resolve(Checkpoint.SINGLE_FILE);
+        int hidden = JSON.readTree(model.resolve(ModelFolder.CONFIG).toFile()).get("hidden_size").asInt();
+        for (int i = 0; i < hidden; i++) {
+            // Finite weights whose product overflows f32: the final norm scales every feature by ~3e38.
+            setElement(weights, "model.norm.weight", i, Float.MAX_VALUE);
+        }
+
+        // The run gets as far as the first step, so the load line comes first; the error is the last line.
+        Run run = generate(model, "--prompt", "hi");
+        assertEquals(Yalis.EXIT_ERROR, run.exitCode(), run.err());
+        String last = run.errLines().getLast();
+        assertTrue(last.startsWith("error: step 1 (prefill) computed NaN or infinite logits for prompt(s) [1]"), last);
+        assertTrue(last.contains("weights are finite"), last);
+        assertFalse(run.err().contains("\tat ") || run.err().contains("Exception"), run.err());
+        assertEquals("hi", run.out().strip(), "the prompt, and nothing sampled from NaN after it");
+    }
+
+    @Test
+    void topKOrTopPWithGreedyDecoding() {
+        assertCleanError(generate(tiny, "--prompt", "hi", "--top-k", "5"), "--top-k has no effect with greedy decoding",
+                "add --temperature");
+        assertCleanError(generate(tiny, "--prompt", "hi", "--top-p", "0.9", "--temperature", "0"),
+                "--top-p has no effect with greedy decoding", "(--temperature 0)");
+    }
+
+    @Test
+    void aMisspeltFlagIsAnsweredWithTheNearestOnes() {
+        Run run = generate(tiny, "--promt", "hi");
+        String line = assertCleanError(run, Yalis.EXIT_USAGE, "Unknown option", "--promt", "did you mean --prompt");
+        assertTrue(line.contains("--help"), line);
+    }
+
+    @Test
+    void promptsFromStandardInput() {
+        java.io.InputStream before = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("{\"prompt\": \"hi\"}\n\"there\"\n"
+                    .getBytes(StandardCharsets.UTF_8)));
+            Run run = generate(tiny, "--prompts-file", "-", "--json", "--ignore-eos");
+            assertEquals(0, run.exitCode(), run.err());
+            assertEquals(2, run.out().lines().count(), run.out());
+        } finally {
+            System.setIn(before);
+        }
+    }
+
+    @Test
+    void aPromptsFileThatIsAFolder() {
+        assertCleanError(generate(tiny, "--prompts-file", dir.toString()), "prompts file " + dir, "is a folder");
+    }
+
+    @Test
+    void malformedJsonIsReportedByLineAndColumnWithoutTheParsersInternals() throws IOException {
+        Path model = copyOfTiny();
+        Files.writeString(model.resolve(ModelFolder.CONFIG), "{\n  \"hidden_size\": 64,\n  oops\n}");
+
+        String line = assertCleanError(generate(model, "--prompt", "hi"), "config.json is not valid JSON",
+                "line 3, column", "re-download");
+        assertFalse(line.contains("Source") || line.contains("REDACTED") || line.contains("byte[]"), line);
+    }
+
+    @Test
+    void aCommBenchMessageTooLargeForMemory() {
+        assertCleanError(yalis("comm-bench", "--ranks", "2", "--ops", "all-reduce", "--max-bytes", "1TiB"),
+                "--max-bytes 1024.00 GiB needs about", "of memory is available", "lower --max-bytes");
     }
 
     @Test

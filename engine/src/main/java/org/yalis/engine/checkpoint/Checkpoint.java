@@ -15,9 +15,9 @@ import java.util.Optional;
 import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.yalis.bindings.posix.Libc;
+import org.yalis.engine.UserFiles;
 import org.yalis.engine.YalisException;
 
 /**
@@ -104,7 +104,7 @@ public final class Checkpoint {
         try (DirectoryStream<Path> found = Files.newDirectoryStream(folder, "*.safetensors")) {
             found.forEach(any::add);
         } catch (IOException e) {
-            throw new YalisException("cannot list model folder " + folder + ": " + e.getMessage());
+            throw new YalisException(UserFiles.cannotRead(folder, "model folder", e));
         }
         if (!any.isEmpty()) {
             Collections.sort(any);
@@ -123,12 +123,7 @@ public final class Checkpoint {
         if (!Files.isRegularFile(index)) {
             return Map.of();
         }
-        JsonNode json;
-        try {
-            json = new ObjectMapper().readTree(Files.readAllBytes(index));
-        } catch (IOException e) {
-            throw new YalisException(index + " is not valid JSON; re-download it");
-        }
+        JsonNode json = UserFiles.readJson(index, "checkpoint index", "re-download it");
         JsonNode weightMap = json == null ? null : json.get("weight_map");
         if (weightMap == null || !weightMap.isObject()) {
             throw new YalisException(index + " has no weight_map object; re-download it");

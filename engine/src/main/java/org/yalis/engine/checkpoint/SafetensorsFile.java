@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +20,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import org.yalis.engine.UserFiles;
 import org.yalis.engine.YalisException;
 import org.yalis.engine.tensor.DType;
 
@@ -61,7 +64,7 @@ public final class SafetensorsFile {
             }
             file = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
         } catch (IOException e) {
-            throw new YalisException("cannot read weights file " + path + ": " + e.getMessage());
+            throw new YalisException(UserFiles.cannotRead(path, "weights file", e));
         }
         long headerLength = file.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0);
         if (headerLength <= 0 || headerLength > size - 8) {
@@ -91,14 +94,15 @@ public final class SafetensorsFile {
             }
             tensors.put(entry.getKey(), tensor(path, entry.getKey(), entry.getValue(), data));
         }
+        requireNoOverlap(path, tensors.values(), data);
         return new SafetensorsFile(path, java.util.Collections.unmodifiableMap(tensors));
     }
 
     private static CheckpointTensor tensor(Path path, String name, JsonNode entry, MemorySegment data) {
         String dtypeName = entry.path("dtype").asText("");
-        DType dtype = DType.fromSafetensors(dtypeName).filter(DType::isFloat).orElseThrow(() -> corrupt(path,
-                "tensor '" + name + "' has dtype '" + dtypeName + "', which Yalis-J does not compute on "
-                        + "(supported: F32, BF16, F16); convert the checkpoint to one of those"));
+        DType dtype = DType.fromSafetensors(dtypeName).filter(DType::isFloat).orElseThrow(() -> new YalisException(
+                "weights file " + path + ": tensor '" + name + "' has dtype '" + dtypeName + "', which Yalis-J does not "
+                        + "compute on (supported: F32, BF16, F16); convert the checkpoint to one of those"));
         JsonNode shapeNode = entry.path("shape");
         JsonNode offsets = entry.path("data_offsets");
         if (!shapeNode.isArray() || !offsets.isArray() || offsets.size() != 2) {
@@ -127,6 +131,22 @@ public final class SafetensorsFile {
         }
         long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
         return new CheckpointTensor(name, dtype, shape, data.asSlice(begin, end - begin), path);
+    }
+
+    /** Tensors may leave gaps between them, but no byte may belong to two of them. */
+    private static void requireNoOverlap(Path path, Collection<CheckpointTensor> tensors, MemorySegment data) {
+        List<CheckpointTensor> byStart = new ArrayList<>(tensors);
+        byStart.sort(Comparator.comparingLong(t -> t.bytes().address()));
+        for (int i = 1; i < byStart.size(); i++) {
+            CheckpointTensor previous = byStart.get(i - 1);
+            CheckpointTensor next = byStart.get(i);
+            long previousEnd = previous.bytes().address() + previous.bytes().byteSize();
+            if (next.bytes().byteSize() > 0 && previous.bytes().byteSize() > 0 && next.bytes().address() < previousEnd) {
+                throw corrupt(path, "tensors '" + previous.name() + "' and '" + next.name() + "' share bytes "
+                        + (next.bytes().address() - data.address()) + " to " + (previousEnd - data.address())
+                        + " of the data");
+            }
+        }
     }
 
     /** {@code a * b}, or a corrupt-file error when a shape's size overflows a long. */

@@ -5,9 +5,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import org.yalis.bindings.dnnl.Dnnl;
-import org.yalis.bindings.posix.Libc;
 import org.yalis.engine.Quantization;
 import org.yalis.engine.YalisException;
+import org.yalis.engine.checkpoint.FiniteValues;
 import org.yalis.engine.sample.Sampler;
 import org.yalis.engine.tensor.ComputeBackend;
 import org.yalis.engine.tensor.DType;
@@ -226,6 +226,13 @@ public final class CpuBackend implements ComputeBackend {
     public void copyToHost(Tensor source, int[] destination) {
         requireType(source, DType.I32);
         MemorySegment.copy(source.data(), INT, 0, destination, 0, (int) source.elementCount());
+    }
+
+    @Override
+    public java.util.Optional<Boolean> holdsNonFinite(Tensor tensor) {
+        requireType(tensor, DType.F32);
+        return java.util.Optional.of(
+                FiniteValues.firstNonFinite(tensor.data().asSlice(0, tensor.byteSize()), DType.F32) >= 0);
     }
 
     @Override

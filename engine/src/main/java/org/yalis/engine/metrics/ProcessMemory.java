@@ -24,6 +24,25 @@ public final class ProcessMemory {
         return statusField("VmRSS:");
     }
 
+    /**
+     * Memory the kernel can give this process without swapping ({@code MemAvailable} in /proc/meminfo), else
+     * the JVM's view of free memory: what sizing checks compare a request with.
+     */
+    public static long availableBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemAvailable:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // Not Linux: fall through.
+        }
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean();
+        return os.getFreeMemorySize();
+    }
+
     private static OptionalLong statusField(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {

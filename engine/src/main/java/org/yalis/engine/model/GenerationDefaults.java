@@ -1,13 +1,11 @@
 package org.yalis.engine.model;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
-import org.yalis.engine.YalisException;
+import org.yalis.engine.UserFiles;
 
 /**
  * The sampling defaults a model ships in {@code generation_config.json}, applied as transformers'
@@ -23,12 +21,7 @@ public record GenerationDefaults(boolean doSample, double temperature, int topK,
         if (!Files.isRegularFile(file)) {
             return GREEDY;
         }
-        JsonNode json;
-        try {
-            json = new ObjectMapper().readTree(Files.readAllBytes(file));
-        } catch (IOException e) {
-            throw new YalisException(file + " is not valid JSON; fix or delete it");
-        }
+        JsonNode json = UserFiles.readJson(file, "generation config", "fix or delete it");
         if (json == null || !json.path("do_sample").asBoolean(false)) {
             return GREEDY;
         }

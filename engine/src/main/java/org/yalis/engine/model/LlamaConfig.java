@@ -1,15 +1,13 @@
 package org.yalis.engine.model;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
+import org.yalis.engine.UserFiles;
 import org.yalis.engine.YalisException;
 
 /**
@@ -35,13 +33,7 @@ public record LlamaConfig(String modelType, int hiddenSize, int intermediateSize
     }
 
     public static LlamaConfig read(Path configFile) {
-        JsonNode json;
-        try {
-            json = new ObjectMapper().readTree(Files.readAllBytes(configFile));
-        } catch (IOException e) {
-            throw new YalisException(configFile + " is not valid JSON (" + oneLine(e.getMessage())
-                    + "); re-download the model folder");
-        }
+        JsonNode json = UserFiles.readJson(configFile, "config file", "re-download the model folder");
         if (json == null || !json.isObject()) {
             throw new YalisException(configFile + " does not hold a JSON object; re-download the model folder");
         }
@@ -150,9 +142,5 @@ public record LlamaConfig(String modelType, int hiddenSize, int intermediateSize
                     + (value.isMissingNode() ? "nothing" : value.toString()));
         }
         return value.asDouble();
-    }
-
-    static String oneLine(String text) {
-        return text == null ? "" : text.replaceAll("\\s+", " ").trim();
     }
 }

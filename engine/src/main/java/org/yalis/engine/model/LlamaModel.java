@@ -8,6 +8,7 @@ import org.yalis.engine.YalisException;
 import org.yalis.engine.attention.Attention;
 import org.yalis.engine.checkpoint.Checkpoint;
 import org.yalis.engine.checkpoint.CheckpointTensor;
+import org.yalis.engine.checkpoint.FiniteValues;
 import org.yalis.engine.parallel.LinearRole;
 import org.yalis.engine.parallel.ShardingPlan;
 import org.yalis.engine.tensor.ComputeBackend;
@@ -290,6 +291,12 @@ public final class LlamaModel {
                         + config.headDim() + ", kv heads " + config.kvHeads() + ", intermediate_size "
                         + config.intermediateSize() + ", vocab_size " + config.vocabSize()
                         + "); the weights do not match config.json");
+            }
+            long bad = FiniteValues.firstNonFinite(tensor.bytes(), tensor.dtype());
+            if (bad >= 0) {
+                throw new YalisException("tensor '" + name + "' in " + tensor.file().getFileName() + " holds "
+                        + FiniteValues.valueAt(tensor.bytes(), tensor.dtype(), bad) + " at element " + bad
+                        + "; a model's weights must be finite numbers: the checkpoint is damaged, re-download it");
             }
             progress.accept(name, tensor.bytes().byteSize());
             return tensor;

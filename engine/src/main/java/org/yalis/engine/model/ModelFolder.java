@@ -1,14 +1,13 @@
 package org.yalis.engine.model;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
+import org.yalis.engine.UserFiles;
 import org.yalis.engine.YalisException;
 
 /**
@@ -44,13 +43,9 @@ public record ModelFolder(Path path, LlamaConfig config, List<Integer> eosTokenI
         LinkedHashSet<Integer> eos = new LinkedHashSet<>();
         Path generationConfig = path.resolve(GENERATION_CONFIG);
         if (Files.isRegularFile(generationConfig)) {
-            try {
-                JsonNode json = new ObjectMapper().readTree(Files.readAllBytes(generationConfig));
-                if (json != null) {
-                    eos.addAll(LlamaConfig.tokenIds(json.path("eos_token_id")));
-                }
-            } catch (IOException e) {
-                throw new YalisException(generationConfig + " is not valid JSON; fix or delete it");
+            JsonNode json = UserFiles.readJson(generationConfig, "generation config", "fix or delete it");
+            if (json != null) {
+                eos.addAll(LlamaConfig.tokenIds(json.path("eos_token_id")));
             }
         }
         if (eos.isEmpty()) {

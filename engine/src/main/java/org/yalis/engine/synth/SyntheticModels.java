@@ -1,7 +1,6 @@
 package org.yalis.engine.synth;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -10,6 +9,7 @@ import java.util.Locale;
 import java.util.stream.Stream;
 
 import org.yalis.engine.Sizes;
+import org.yalis.engine.UserFiles;
 import org.yalis.engine.YalisException;
 import org.yalis.engine.tensor.DType;
 
@@ -101,7 +101,8 @@ public final class SyntheticModels {
             try {
                 write(preset, dtype, 0, folder);
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                throw new YalisException(UserFiles.cannotWrite(folder, "the synthetic model cache", e)
+                        + "; or set YALIS_CACHE (or -Dyalis.cache) to a writable folder");
             }
         }
         return folder;

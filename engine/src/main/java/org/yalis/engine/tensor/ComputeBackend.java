@@ -139,6 +139,15 @@ public interface ComputeBackend extends AutoCloseable {
     /** {@code out[i] = x[rowIndices[i]]}: picks the positions whose logits are needed. */
     void gatherRows(Tensor x, Tensor rowIndices, Tensor out);
 
+    /**
+     * Whether {@code tensor} (f32) holds a NaN or an infinity, where this backend can tell at almost no
+     * cost (the CPU backend scans its host memory); empty where it does not check (a GPU backend would
+     * need a kernel and a copy back per step).
+     */
+    default java.util.Optional<Boolean> holdsNonFinite(Tensor tensor) {
+        return java.util.Optional.empty();
+    }
+
     /** Whether {@link #capture} works on this backend. */
     default boolean capturesGraphs() {
         return false;

@@ -1,6 +1,5 @@
 package org.yalis.engine.tokenizer;
 
-import java.io.IOException;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,13 +14,13 @@ import java.util.Map;
 import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 
+import org.yalis.engine.UserFiles;
 import org.yalis.engine.YalisException;
 
 /**
@@ -66,12 +65,7 @@ public final class ChatTemplate {
         if (!Files.isRegularFile(config)) {
             return Optional.empty();
         }
-        JsonNode json;
-        try {
-            json = new ObjectMapper().readTree(Files.readAllBytes(config));
-        } catch (IOException e) {
-            throw new YalisException(config + " is not valid JSON; fix or delete it");
-        }
+        JsonNode json = UserFiles.readJson(config, "tokenizer config", "fix or delete it");
         JsonNode node = json == null ? null : json.get("chat_template");
         String template = null;
         if (node != null && node.isTextual()) {
@@ -89,11 +83,7 @@ public final class ChatTemplate {
             if (!Files.isRegularFile(jinja)) {
                 return Optional.empty();
             }
-            try {
-                template = Files.readString(jinja);
-            } catch (IOException e) {
-                throw new YalisException("cannot read " + jinja + ": " + e.getMessage());
-            }
+            template = new String(UserFiles.read(jinja, "chat template"), java.nio.charset.StandardCharsets.UTF_8);
         }
         Map<String, Object> tokens = new HashMap<>();
         for (String name : new String[] {"bos_token", "eos_token", "unk_token", "pad_token"}) {

@@ -9,8 +9,8 @@ import java.util.Map;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
+import org.yalis.engine.UserFiles;
 import org.yalis.engine.YalisException;
 
 /**
@@ -41,19 +41,17 @@ public final class Tokenizer implements AutoCloseable {
         Boolean addBos = null;
         Path config = folder.resolve("tokenizer_config.json");
         if (Files.isRegularFile(config)) {
-            try {
-                JsonNode json = new ObjectMapper().readTree(Files.readAllBytes(config));
-                if (json != null && json.path("add_bos_token").isBoolean()) {
-                    addBos = json.get("add_bos_token").asBoolean();
-                }
-            } catch (IOException e) {
-                throw new YalisException(config + " is not valid JSON; fix or delete it");
+            JsonNode json = UserFiles.readJson(config, "tokenizer config", "fix or delete it");
+            if (json != null && json.path("add_bos_token").isBoolean()) {
+                addBos = json.get("add_bos_token").asBoolean();
             }
         }
         // Truncation off: a prompt longer than the context must be an error, never silently cut.
         Map<String, String> options = Map.of("addSpecialTokens", "true", "truncation", "false",
                 "padding", "false", "maxLength", "-1");
-        try (InputStream in = Files.newInputStream(file)) {
+        // Read here first: a file that cannot be read is said so, not called a bad tokenizer.
+        byte[] bytes = UserFiles.read(file, "tokenizer");
+        try (InputStream in = new java.io.ByteArrayInputStream(bytes)) {
             return new Tokenizer(HuggingFaceTokenizer.newInstance(in, options), bosTokenId, addBos);
         } catch (IOException | RuntimeException e) {
             throw new YalisException("cannot load tokenizer " + file + ": " + oneLine(e.getMessage())

@@ -265,8 +265,27 @@ class SafetensorsFileTest {
         Path file = writeRaw(dir.resolve("dtype.safetensors"),
                 "{\"x\":{\"dtype\":\"" + dtype + "\",\"shape\":[2],\"data_offsets\":[0,8]}}", new byte[8]);
 
-        assertNamesFileAndCause(openFails(file), file, "corrupt", "tensor 'x' has dtype '" + dtype + "'",
-                "supported: F32, BF16, F16");
+        YalisException failure = openFails(file);
+        assertNamesFileAndCause(failure, file, "tensor 'x' has dtype '" + dtype + "'", "supported: F32, BF16, F16",
+                "convert the checkpoint");
+        assertTrue(!failure.getMessage().contains("corrupt"), "an unsupported dtype is not corruption: "
+                + failure.getMessage());
+    }
+
+    @Test
+    void tensorsThatShareBytesAreRefusedButGapsAreFine() throws IOException {
+        Path overlapping = writeRaw(dir.resolve("overlap.safetensors"),
+                "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                        + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", new byte[16]);
+        assertNamesFileAndCause(openFails(overlapping), overlapping, "corrupt", "tensors 'a' and 'b' share bytes 4 to 8");
+
+        Path gap = writeRaw(dir.resolve("gap.safetensors"),
+                "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                        + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]},"
+                        + "\"empty\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[4,4]}}", new byte[12]);
+        try (Arena arena = Arena.ofConfined()) {
+            assertEquals(3, SafetensorsFile.open(gap, arena).tensors().size());
+        }
     }
 
     @Test

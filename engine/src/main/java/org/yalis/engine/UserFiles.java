@@ -1,0 +1,102 @@
+package org.yalis.engine;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * The files a user hands the engine (a model folder's JSON files, a prompts file) and the folders it
+ * writes for them (a synthetic model, its cache), with each failure said as its cause and its fix: a
+ * file that cannot be read for permissions is not "corrupt", an unreadable file is not "not valid
+ * JSON", and a folder that cannot be written is not an internal error. Parse errors name the line and
+ * column, without the parser's internal description of its input source.
+ */
+public final class UserFiles {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private UserFiles() {
+    }
+
+    /**
+     * The bytes of {@code file}, {@code what} naming it in errors ("config.json", "prompts file").
+     *
+     * @throws YalisException naming the cause (missing, a folder, permission denied, I/O error) and the fix
+     */
+    public static byte[] read(Path file, String what) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new YalisException(cannotRead(file, what, e));
+        }
+    }
+
+    /**
+     * {@code file} parsed as JSON; {@code fix} is what to do about a malformed one ("re-download the model
+     * folder"). Empty files parse as null.
+     */
+    public static JsonNode readJson(Path file, String what, String fix) {
+        byte[] bytes = read(file, what);
+        try {
+            return JSON.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw new YalisException(file + " is not valid JSON (" + where(e) + "); " + fix);
+        } catch (IOException e) {
+            throw new YalisException(cannotRead(file, what, e));
+        }
+    }
+
+    /** "line L, column C: what the parser expected", from a Jackson error, in one line. */
+    public static String where(JsonProcessingException e) {
+        JsonLocation location = e.getLocation();
+        String message = e.getOriginalMessage() == null ? "malformed" : e.getOriginalMessage();
+        // Jackson quotes up to 500 characters of the input in some messages: keep the line short.
+        message = message.replaceAll("\\s+", " ");
+        if (message.length() > 160) {
+            message = message.substring(0, 157) + "...";
+        }
+        return location == null ? message : "line " + location.getLineNr() + ", column " + location.getColumnNr()
+                + ": " + message;
+    }
+
+    /** One line: why {@code path} could not be written ({@code what} names it) and what to do. */
+    public static String cannotWrite(Path path, String what, IOException e) {
+        String name = what.isEmpty() ? path.toString() : what + " " + path;
+        Path failed = e instanceof FileSystemException fs && fs.getFile() != null ? Path.of(fs.getFile()) : path;
+        if (e instanceof AccessDeniedException) {
+            return "cannot write " + name + ": permission denied on " + failed + "; choose a folder this user can "
+                    + "write to";
+        }
+        if (e instanceof java.nio.file.FileAlreadyExistsException) {
+            return "cannot write " + name + ": " + failed + " already exists and is not a folder";
+        }
+        String reason = e instanceof FileSystemException fs && fs.getReason() != null ? fs.getReason()
+                : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return "cannot write " + name + ": " + reason.replaceAll("\\s+", " ") + " (" + failed + ")";
+    }
+
+    /** One line: why {@code file} could not be read and what to do. */
+    public static String cannotRead(Path file, String what, IOException e) {
+        String name = what.isEmpty() ? file.toString() : what + " " + file;
+        if (e instanceof AccessDeniedException) {
+            return "cannot read " + name + ": permission denied; make it readable by this user (for example chmod "
+                    + "a+r) or run as a user who can read it";
+        }
+        if (e instanceof NoSuchFileException) {
+            return name + " does not exist; check the path";
+        }
+        if (Files.isDirectory(file)) {
+            return name + " is a folder, not a file; give the file itself";
+        }
+        String reason = e instanceof FileSystemException fs && fs.getReason() != null ? fs.getReason()
+                : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return "cannot read " + name + ": " + reason.replaceAll("\\s+", " ");
+    }
+}
