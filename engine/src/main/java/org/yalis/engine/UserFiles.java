@@ -43,13 +43,17 @@ public final class UserFiles {
      * folder"). Empty files parse as null.
      */
     public static JsonNode readJson(Path file, String what, String fix) {
-        byte[] bytes = read(file, what);
+        return parseJson(read(file, what), file.toString(), fix);
+    }
+
+    /** {@code bytes} (the contents of {@code name}) parsed as JSON, or a one-line error; empty input is null. */
+    public static JsonNode parseJson(byte[] bytes, String name, String fix) {
         try {
             return JSON.readTree(bytes);
         } catch (JsonProcessingException e) {
-            throw new YalisException(file + " is not valid JSON (" + where(e) + "); " + fix);
+            throw new YalisException(name + " is not valid JSON (" + where(e) + "); " + fix);
         } catch (IOException e) {
-            throw new YalisException(cannotRead(file, what, e));
+            throw new YalisException("cannot parse " + name + ": " + e.getMessage());
         }
     }
 

@@ -69,7 +69,11 @@ final class PromptInputs {
      * files have it), or a bare JSON string.
      */
     static List<String> readJsonl(Path file) {
-        List<String> lines = readLines(file);
+        return parseJsonl(readLines(file), file.toString());
+    }
+
+    /** The prompts of the lines of a prompts file named {@code file} in messages. */
+    static List<String> parseJsonl(List<String> lines, String file) {
         ObjectMapper json = new ObjectMapper();
         List<String> prompts = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {

@@ -1,6 +1,7 @@
 package org.yalis.report;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import org.yalis.engine.UserFiles;
 import org.yalis.engine.YalisException;
 
 /**
@@ -37,41 +39,58 @@ public record BenchmarkResults(List<BenchResult> bench, List<CommBenchPoint> col
         List<BenchResult> bench = new ArrayList<>();
         List<CommBenchPoint> collectives = new ArrayList<>();
         List<InputFile> files = new ArrayList<>();
-        ObjectMapper mapper = new ObjectMapper();
         for (Path path : paths) {
             if (!Files.isRegularFile(path)) {
                 throw new YalisException("result file " + path + " does not exist");
             }
-            int benchBefore = bench.size();
-            int collectivesBefore = collectives.size();
-            int record = 0;
-            try (MappingIterator<JsonNode> records = mapper.readerFor(JsonNode.class).readValues(path.toFile())) {
-                while (records.hasNextValue()) {
-                    JsonNode node = records.nextValue();
-                    record++;
-                    String where = path + ", record " + record;
-                    if (BenchResult.matches(node)) {
-                        bench.add(BenchResult.from(node, where));
-                    } else if (CommBenchPoint.matches(node)) {
-                        collectives.add(CommBenchPoint.from(node, where));
-                    } else {
-                        throw new YalisException(where + " is neither a 'yalis bench --json' result (fields key, "
-                                + "median, breakdown) nor a 'yalis comm-bench --json' line (fields backend, op, "
-                                + "bytes, time_us)");
-                    }
-                }
-            } catch (JsonProcessingException e) {
-                String line = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
-                throw new YalisException(path + ", after record " + record + ": not JSON ("
-                        + e.getOriginalMessage().replaceAll("\\s+", " ") + line + ")");
+            try (InputStream in = Files.newInputStream(path)) {
+                files.add(readRecords(path.toString(), in, bench, collectives));
             } catch (IOException e) {
-                throw new YalisException("cannot read " + path + ": " + e.getMessage());
+                throw new YalisException(UserFiles.cannotRead(path, "result file", e));
             }
-            if (record == 0) {
-                throw new YalisException("result file " + path + " holds no results");
-            }
-            files.add(new InputFile(path.toString(), bench.size() - benchBefore, collectives.size() - collectivesBefore));
         }
         return new BenchmarkResults(bench, collectives, files);
+    }
+
+    /** The results in {@code bytes}, as one result file named {@code name}. */
+    public static BenchmarkResults parse(byte[] bytes, String name) {
+        List<BenchResult> bench = new ArrayList<>();
+        List<CommBenchPoint> collectives = new ArrayList<>();
+        try {
+            InputFile file = readRecords(name, new java.io.ByteArrayInputStream(bytes), bench, collectives);
+            return new BenchmarkResults(bench, collectives, List.of(file));
+        } catch (IOException e) {
+            throw new YalisException("cannot read " + name + ": " + e.getMessage());
+        }
+    }
+
+    /** Every JSON record of one result file, sorted into bench results and comm-bench points. */
+    private static InputFile readRecords(String name, InputStream in, List<BenchResult> bench,
+                                         List<CommBenchPoint> collectives) throws IOException {
+        int benchBefore = bench.size();
+        int collectivesBefore = collectives.size();
+        int record = 0;
+        try (MappingIterator<JsonNode> records = new ObjectMapper().readerFor(JsonNode.class).readValues(in)) {
+            while (records.hasNextValue()) {
+                JsonNode node = records.nextValue();
+                record++;
+                String where = name + ", record " + record;
+                if (BenchResult.matches(node)) {
+                    bench.add(BenchResult.from(node, where));
+                } else if (CommBenchPoint.matches(node)) {
+                    collectives.add(CommBenchPoint.from(node, where));
+                } else {
+                    throw new YalisException(where + " is neither a 'yalis bench --json' result (fields key, "
+                            + "median, breakdown) nor a 'yalis comm-bench --json' line (fields backend, op, "
+                            + "bytes, time_us)");
+                }
+            }
+        } catch (JsonProcessingException e) {
+            throw new YalisException(name + ", after record " + record + ": not JSON (" + UserFiles.where(e) + ")");
+        }
+        if (record == 0) {
+            throw new YalisException("result file " + name + " holds no results");
+        }
+        return new InputFile(name, bench.size() - benchBefore, collectives.size() - collectivesBefore);
     }
 }

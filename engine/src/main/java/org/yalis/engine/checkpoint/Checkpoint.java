@@ -123,7 +123,11 @@ public final class Checkpoint {
         if (!Files.isRegularFile(index)) {
             return Map.of();
         }
-        JsonNode json = UserFiles.readJson(index, "checkpoint index", "re-download it");
+        return parseIndex(UserFiles.readJson(index, "checkpoint index", "re-download it"), index);
+    }
+
+    /** Tensor name to shard file name, from the JSON of index file {@code index}. */
+    static Map<String, String> parseIndex(JsonNode json, Path index) {
         JsonNode weightMap = json == null ? null : json.get("weight_map");
         if (weightMap == null || !weightMap.isObject()) {
             throw new YalisException(index + " has no weight_map object; re-download it");

@@ -66,6 +66,18 @@ public final class SafetensorsFile {
         } catch (IOException e) {
             throw new YalisException(UserFiles.cannotRead(path, "weights file", e));
         }
+        return parse(path, file);
+    }
+
+    /**
+     * The tensors of a safetensors file whose bytes are {@code file} (named {@code path} in messages),
+     * every header claim checked against them.
+     */
+    static SafetensorsFile parse(Path path, MemorySegment file) {
+        long size = file.byteSize();
+        if (size < 8) {
+            throw corrupt(path, "it has " + size + " bytes, fewer than the 8-byte header length");
+        }
         long headerLength = file.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0);
         if (headerLength <= 0 || headerLength > size - 8) {
             throw corrupt(path, "its header claims " + headerLength + " bytes but the file has only "

@@ -21,7 +21,11 @@ public record GenerationDefaults(boolean doSample, double temperature, int topK,
         if (!Files.isRegularFile(file)) {
             return GREEDY;
         }
-        JsonNode json = UserFiles.readJson(file, "generation config", "fix or delete it");
+        return fromJson(UserFiles.readJson(file, "generation config", "fix or delete it"));
+    }
+
+    /** The sampling defaults a generation_config.json holds (greedy unless it sets do_sample). */
+    static GenerationDefaults fromJson(JsonNode json) {
         if (json == null || !json.path("do_sample").asBoolean(false)) {
             return GREEDY;
         }

@@ -66,6 +66,17 @@ public final class ChatTemplate {
             return Optional.empty();
         }
         JsonNode json = UserFiles.readJson(config, "tokenizer config", "fix or delete it");
+        Path jinja = folder.resolve("chat_template.jinja");
+        return fromConfig(json, () -> Files.isRegularFile(jinja)
+                ? new String(UserFiles.read(jinja, "chat template"), java.nio.charset.StandardCharsets.UTF_8) : null);
+    }
+
+    /**
+     * The template a tokenizer_config.json holds (a string, or the one named "default" of a list), else
+     * the one {@code separateFile} supplies (chat_template.jinja; null when there is none), with the special
+     * tokens the config names. {@code json} may be anything a JSON file parses to, null included.
+     */
+    static Optional<ChatTemplate> fromConfig(JsonNode json, java.util.function.Supplier<String> separateFile) {
         JsonNode node = json == null ? null : json.get("chat_template");
         String template = null;
         if (node != null && node.isTextual()) {
@@ -73,21 +84,20 @@ public final class ChatTemplate {
         } else if (node != null && node.isArray()) {
             // Several named templates: transformers uses the one called "default".
             for (JsonNode named : node) {
-                if ("default".equals(named.path("name").asText())) {
+                if ("default".equals(named.path("name").asText()) && named.path("template").isTextual()) {
                     template = named.path("template").asText();
                 }
             }
         }
         if (template == null) {
-            Path jinja = folder.resolve("chat_template.jinja");
-            if (!Files.isRegularFile(jinja)) {
+            template = separateFile.get();
+            if (template == null) {
                 return Optional.empty();
             }
-            template = new String(UserFiles.read(jinja, "chat template"), java.nio.charset.StandardCharsets.UTF_8);
         }
         Map<String, Object> tokens = new HashMap<>();
         for (String name : new String[] {"bos_token", "eos_token", "unk_token", "pad_token"}) {
-            JsonNode token = json.get(name);
+            JsonNode token = json == null ? null : json.get(name);
             if (token != null && token.isTextual()) {
                 tokens.put(name, token.asText());
             } else if (token != null && token.path("content").isTextual()) {
