@@ -16,6 +16,18 @@ public class YalisException extends RuntimeException {
         super(oneLine(message), cause);
     }
 
+    /**
+     * {@code text} (something quoted from the user's input, or a library's message that quotes it) cut to
+     * about {@code max} characters, saying how much was left out: a message quoting a whole template or
+     * file would bury its fix.
+     */
+    public static String quoted(String text, int max) {
+        if (text == null || text.length() <= max) {
+            return text;
+        }
+        return text.substring(0, max) + "... (" + (text.length() - max) + " more characters)";
+    }
+
     /** {@code text} with line breaks, tabs and other control characters written as escapes. */
     static String oneLine(String text) {
         if (text == null) {

@@ -128,11 +128,13 @@ public final class ChatTemplate {
         String raised = RAISED.get();
         RAISED.remove();
         if (raised != null) {
-            throw new YalisException("the model's chat template refused the conversation: " + raised);
+            throw new YalisException("the model's chat template refused the conversation: "
+                    + YalisException.quoted(raised, 400));
         }
         for (TemplateError error : result.getErrors()) {
             if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
-                throw new YalisException("the model's chat template failed to render: " + error.getMessage()
+                throw new YalisException("the model's chat template failed to render: "
+                        + YalisException.quoted(error.getMessage(), 400)
                         + "; run without --chat and write the prompt in the model's format yourself");
             }
         }
