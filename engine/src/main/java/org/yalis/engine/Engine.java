@@ -15,6 +15,7 @@ import java.util.function.Function;
 import org.yalis.engine.comm.CommStats;
 import org.yalis.engine.comm.CommunicationException;
 import org.yalis.engine.comm.Communicator;
+import org.yalis.engine.comm.InjectedFault;
 import org.yalis.engine.comm.LaunchEnvironment;
 import org.yalis.engine.comm.LocalCommunicator;
 import org.yalis.engine.comm.MpiCommunicator;
@@ -69,17 +70,32 @@ public final class Engine implements AutoCloseable {
             return loadAsMpiRank(folder, options, progress);
         }
         int size = options.ranks();
-        List<Communicator> world = LocalCommunicator.createGroup(size);
+        // Refused before any rank starts: a grid the model cannot be split over, or more ranks-as-threads
+        // than the machine can run (a typo of --tp 1000 would start a thousand loading threads).
+        org.yalis.engine.parallel.GridPlan.checkDivisible(folder.config(), options.tpRows(), options.tpCols());
+        int maxLocalRanks = EngineOptions.MAX_THREADS_PER_CPU * Runtime.getRuntime().availableProcessors();
+        if (size > maxLocalRanks) {
+            throw new YalisException(size + " ranks as threads of one process is more than " + EngineOptions.MAX_THREADS_PER_CPU
+                    + " per logical CPU (" + maxLocalRanks + " here); run the ranks as processes (--collective mpi "
+                    + "under mpirun) or use fewer");
+        }
+        List<Communicator> world = new ArrayList<>(LocalCommunicator.createGroup(size));
+        List<AtomicReference<Phase>> phases = new ArrayList<>();
+        for (int rank = 0; rank < size; rank++) {
+            AtomicReference<Phase> phase = new AtomicReference<>();
+            phases.add(phase);
+            world.set(rank, withInjectedFault(world.get(rank), phase::get));
+        }
         int threadsPerRank = Math.max(1, options.threads() / size);
         if (size == 1) {
-            return new Engine(List.of(EngineRank.load(folder, options, world.getFirst(), new AtomicReference<>(),
+            return new Engine(List.of(EngineRank.load(folder, options, world.getFirst(), phases.getFirst(),
                     threadsPerRank, progress)), null, false);
         }
         ExecutorService threads = Executors.newFixedThreadPool(size,
                 Thread.ofPlatform().name("yalis-rank-", 0).daemon().factory());
         try {
             List<EngineRank> loaded = onEveryRank(threads, size, rank -> EngineRank.load(folder, options,
-                    world.get(rank), new AtomicReference<>(), threadsPerRank, rank == 0 ? progress : null));
+                    world.get(rank), phases.get(rank), threadsPerRank, rank == 0 ? progress : null));
             return new Engine(loaded, threads, false);
         } catch (RuntimeException | Error e) {
             threads.shutdownNow();
@@ -120,14 +136,21 @@ public final class Engine implements AutoCloseable {
             org.yalis.bindings.mpi.Mpi.current().ifPresent(org.yalis.bindings.mpi.Mpi::close);
             throw e;
         }
+        collectives = withInjectedFault(collectives, phase::get);
         EngineRank rank = EngineRank.load(folder, options, collectives, phase, options.threads(),
                 world.rank() == 0 ? progress : null);
         return new Engine(List.of(rank), null, true);
     }
 
+    /** {@code world} with the fault {@code YALIS_FAULT} asks for, or as it is ({@link InjectedFault}). */
+    private static Communicator withInjectedFault(Communicator world, java.util.function.Supplier<Phase> phase) {
+        return InjectedFault.fromEnvironment().map(fault -> fault.inject(world, phase)).orElse(world);
+    }
+
     /**
      * Runs {@code work} for every rank on its own thread and returns the results in rank order. When
-     * ranks fail, the cause reported is the first that is not merely "another rank failed".
+     * ranks fail, the cause reported is the first that is not merely "another rank failed", with the
+     * rank it happened on.
      */
     private static <T> List<T> onEveryRank(ExecutorService threads, int size, Function<Integer, T> work) {
         List<Future<T>> futures = new ArrayList<>();
@@ -138,15 +161,15 @@ public final class Engine implements AutoCloseable {
         List<T> results = new ArrayList<>();
         Throwable primary = null;
         Throwable secondary = null;
-        for (Future<T> future : futures) {
+        for (int rank = 0; rank < size; rank++) {
             try {
-                results.add(future.get());
+                results.add(futures.get(rank).get());
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();
                 if (cause instanceof CommunicationException) {
                     secondary = secondary == null ? cause : secondary;
-                } else {
-                    primary = primary == null ? cause : primary;
+                } else if (primary == null) {
+                    primary = cause instanceof YalisException || size == 1 ? cause : new RankFailedException(rank, cause);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -34,9 +34,17 @@ public record EngineOptions(Path model, String device, int threads, WeightPlacem
                             String collectiveDecode, boolean profile, boolean cudaGraphs, boolean batchInvariant,
                             Quantization quantization) {
 
+    /** Compute threads beyond this many per logical CPU are refused (a typo of 100000 would start them all). */
+    public static final int MAX_THREADS_PER_CPU = 4;
+
     public EngineOptions {
         if (threads < 1) {
             throw new YalisException("--threads must be at least 1, got " + threads);
+        }
+        int maxThreads = MAX_THREADS_PER_CPU * Runtime.getRuntime().availableProcessors();
+        if (threads > maxThreads) {
+            throw new YalisException("--threads must be at most " + MAX_THREADS_PER_CPU + " per logical CPU (" + maxThreads
+                    + " here), got " + threads + "; more threads than cores only wait for each other");
         }
         if (kvBlockSize < 1) {
             throw new YalisException("--kv-block-size must be at least 1 token, got " + kvBlockSize);

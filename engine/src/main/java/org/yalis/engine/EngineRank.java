@@ -20,6 +20,7 @@ import org.yalis.engine.attention.AttentionSpec;
 import org.yalis.engine.checkpoint.Checkpoint;
 import org.yalis.engine.comm.CommStats;
 import org.yalis.engine.comm.Communicator;
+import org.yalis.engine.comm.InjectedFault;
 import org.yalis.engine.comm.DeviceStreamSource;
 import org.yalis.engine.cpu.CpuBackend;
 import org.yalis.engine.cuda.CudaBackend;
@@ -119,6 +120,10 @@ final class EngineRank implements AutoCloseable {
         ComputeBackend backend = null;
         Attention attention = null;
         try {
+            if (options.kvBlockSize() > config.maxPositions()) {
+                throw new YalisException("--kv-block-size " + options.kvBlockSize() + " is longer than a sequence can be ("
+                        + config.maxPositions() + " tokens, the model's context); use the default 16, or a size up to it");
+            }
             backend = createBackend(options, threads);
             if (backend instanceof DeviceStreamSource source) {
                 // Device collectives queue on the backend's stream; the groups split below inherit it.
@@ -153,8 +158,11 @@ final class EngineRank implements AutoCloseable {
             if (profiler != null) {
                 plan = ProfiledModules.plan(plan, profiler);
             }
+            // A step never holds more than --max-batch sequences of the whole context: a larger cap would only
+            // size activations no step can fill.
+            int maxStepTokens = (int) Math.min(options.maxStepTokens(), (long) maxSequenceLength * options.maxBatch());
             LlamaModel model = LlamaModel.load(config, checkpoint, backend, plan, maxSequenceLength,
-                    options.maxStepTokens(), options.maxBatch(), progress);
+                    maxStepTokens, options.maxBatch(), progress);
             if (options.cudaGraphs()) {
                 model.replayDecodeFromGraphs();
             }
@@ -167,6 +175,8 @@ final class EngineRank implements AutoCloseable {
             int blocks = kvBlocks(options, shape, config.layers(), maxSequenceLength, kvDType,
                     backend.freeDeviceMemoryBytes().orElseGet(EngineRank::availableMemoryBytes));
             // Ranks schedule in lockstep, so they must agree on the pool: the smallest one wins.
+            int worldRank = world.rank();
+            InjectedFault.fromEnvironment().ifPresent(fault -> fault.atLoad(worldRank));
             blocks = (int) Arrays.stream(world.allGatherLong(blocks)).min().orElseThrow();
             AttentionSpec spec = new AttentionSpec(config.layers(), shape.heads(), shape.kvHeads(), shape.headDim(),
                     (float) (1.0 / Math.sqrt(shape.headDim())), options.kvBlockSize(), blocks, kvDType);
@@ -312,7 +322,7 @@ final class EngineRank implements AutoCloseable {
         StringBuilder text = new StringBuilder();
         for (Request request : requests) {
             text.append(Arrays.toString(request.promptIds())).append(request.maxNewTokens()).append(request.sampling())
-                    .append(request.ignoreEos()).append(';');
+                    .append(request.ignoreEos()).append(request.samplingStream()).append(';');
         }
         return fingerprint(text.toString());
     }
@@ -393,7 +403,7 @@ final class EngineRank implements AutoCloseable {
                     Sequence sequence = chunk.sequence();
                     Request request = requests.get(sequence.index());
                     int token = greedy ? greedyIds[row++] : Sampler.sample(logits, row++ * vocab, vocab,
-                            request.sampling(), sequence.index(), sequence.generatedCount());
+                            request.sampling(), request.samplingStream(sequence.index()), sequence.generatedCount());
                     sequence.append(token);
                     if (firstToken[sequence.index()] < 0) {
                         firstToken[sequence.index()] = stepEnd;

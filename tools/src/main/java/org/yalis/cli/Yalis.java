@@ -6,6 +6,7 @@ import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import org.yalis.engine.RankFailedException;
 import org.yalis.engine.YalisException;
 
 /**
@@ -66,6 +67,9 @@ public final class Yalis implements Runnable {
     static String describe(Throwable exception) {
         if (exception instanceof YalisException) {
             return exception.getMessage();
+        }
+        if (exception instanceof RankFailedException failed) {
+            return "rank " + failed.rank() + ": " + describe(failed.getCause()) + "; every other rank stopped";
         }
         for (Throwable cause = exception; cause != null; cause = cause.getCause()) {
             if (cause instanceof OutOfMemoryError) {

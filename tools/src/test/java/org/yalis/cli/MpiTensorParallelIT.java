@@ -105,6 +105,19 @@ class MpiTensorParallelIT {
     }
 
     @Test
+    void underMpirunTheGridDefaultsToTheProcessesItStarted() throws Exception {
+        List<String> command = List.of(PROJECT.resolve("bin/yalis").toString(), "generate", "--model", model.toString(),
+                "--temperature", "0", "--max-new-tokens", "64", "--json", "--collective", "mpi", "--prompt",
+                PROMPTS.getFirst());
+        MpiJob.Result result = MpiJob.run(180, Map.of(), new MpiJob.Program(2, command));
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertTrue(result.stderr().contains("2 ranks (2x1 grid, mpi)"), "no --tp: the job's 2 processes:\n"
+                + result.stderr());
+        assertArrayEquals(singleRankIds.getFirst(),
+                ids(new ObjectMapper().readTree(result.stdout().lines().findFirst().orElseThrow()).get("generated_ids")));
+    }
+
+    @Test
     void aRankThatThrowsMidGenerationStopsEveryProcessQuickly() throws Exception {
         MpiJob.Result result = MpiJob.run(120, Map.of("YALIS_TEST_FAIL_RANK", "1"), new MpiJob.Program(2,
                 MpiJob.javaWithTestClassPath(Yalis.class.getName(), "generate", "--model", model.toString(),

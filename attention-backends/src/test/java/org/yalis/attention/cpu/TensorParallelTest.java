@@ -18,6 +18,7 @@ import org.yalis.engine.Engine;
 import org.yalis.engine.EngineOptions;
 import org.yalis.engine.GenerationListener;
 import org.yalis.engine.Request;
+import org.yalis.engine.RankFailedException;
 import org.yalis.engine.YalisException;
 import org.yalis.engine.comm.CommStats;
 import org.yalis.engine.testing.FailingAttentionBackend;
@@ -87,10 +88,11 @@ class TensorParallelTest {
         EngineOptions options = EngineOptions.builder(model).tensorParallel(4, 1).attention("fail-once").build();
         try (Engine engine = Engine.load(ModelFolder.open(model), options, null)) {
             long start = System.nanoTime();
-            IllegalStateException failure = assertThrows(IllegalStateException.class, () -> generate(engine));
+            RankFailedException failure = assertThrows(RankFailedException.class, () -> generate(engine));
             double seconds = (System.nanoTime() - start) / 1e9;
-            assertTrue(failure.getMessage().contains("injected failure"), "the failing rank's cause is reported: "
-                    + failure.getMessage());
+            assertTrue(failure.getCause() instanceof IllegalStateException
+                    && failure.getCause().getMessage().contains("injected failure"),
+                    "the failing rank's cause is reported: " + failure.getMessage());
             assertTrue(seconds < 30, "all ranks stopped after " + seconds + " s");
         }
     }
