@@ -7,6 +7,15 @@ public final class Sizes {
     private Sizes() {
     }
 
+    /** {@link #parse(String)} for the value of {@code flag}, which its errors name. */
+    public static long parse(String text, String flag) {
+        try {
+            return parse(text);
+        } catch (YalisException e) {
+            throw new YalisException(flag + ": " + e.getMessage());
+        }
+    }
+
     public static long parse(String text) {
         String trimmed = text.trim();
         String number = trimmed.replaceAll("[A-Za-z]+$", "");

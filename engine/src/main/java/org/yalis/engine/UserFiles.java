@@ -22,6 +22,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 public final class UserFiles {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Most bytes of a configuration file (the largest tokenizer.json files are tens of MB). */
+    static final long MAX_BYTES = 256L << 20;
+
     private UserFiles() {
     }
 
@@ -31,7 +34,16 @@ public final class UserFiles {
      * @throws YalisException naming the cause (missing, a folder, permission denied, I/O error) and the fix
      */
     public static byte[] read(Path file, String what) {
+        String name = what.isEmpty() ? file.toString() : what + " " + file;
+        if (Files.exists(file) && !Files.isDirectory(file) && !Files.isRegularFile(file)) {
+            // Reading a pipe could wait forever for a writer, and a device such as /dev/zero never ends.
+            throw new YalisException(name + " is a pipe or a device, not a regular file; give the file itself");
+        }
         try {
+            if (Files.isRegularFile(file) && Files.size(file) > MAX_BYTES) {
+                throw new YalisException(name + " holds " + Sizes.format(Files.size(file)) + ", more than the "
+                        + Sizes.format(MAX_BYTES) + " such a file can be; it is not the file it should be: re-download it");
+            }
             return Files.readAllBytes(file);
         } catch (IOException e) {
             throw new YalisException(cannotRead(file, what, e));
@@ -84,6 +96,42 @@ public final class UserFiles {
         String reason = e instanceof FileSystemException fs && fs.getReason() != null ? fs.getReason()
                 : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return "cannot write " + name + ": " + reason.replaceAll("\\s+", " ") + " (" + failed + ")";
+    }
+
+    /**
+     * Writes {@code bytes} to {@code file} as one step: into a temporary file beside it, then renamed over it,
+     * so a reader (or a crash halfway) never sees half a file, and a failed write leaves the old one as it
+     * was. {@code what} names the file in errors ("--out").
+     */
+    public static void writeAtomically(Path file, byte[] bytes, String what) {
+        if (Files.isDirectory(file)) {
+            throw new YalisException(what + " " + file + " is a folder; give a file name");
+        }
+        Path parent = file.toAbsolutePath().getParent();
+        Path temporary = null;
+        try {
+            Files.createDirectories(parent);
+            temporary = Files.createTempFile(parent, "." + file.getFileName() + ".", ".partial");
+            Files.write(temporary, bytes);
+            // A temporary file is private to its owner (rw-------); the file it becomes keeps the permissions
+            // of the one it replaces, or gets a new file's usual rw-r--r--.
+            if (Files.getFileStore(temporary).supportsFileAttributeView("posix")) {
+                Files.setPosixFilePermissions(temporary, Files.exists(file) ? Files.getPosixFilePermissions(file)
+                        : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            }
+            Files.move(temporary, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new YalisException(cannotWrite(file, what, e));
+        } finally {
+            if (temporary != null) {
+                try {
+                    Files.deleteIfExists(temporary);
+                } catch (IOException ignored) {
+                    // only our own temporary file, and only when the rename did not happen
+                }
+            }
+        }
     }
 
     /** One line: why {@code file} could not be read and what to do. */

@@ -26,6 +26,7 @@ import org.yalis.engine.Engine;
 import org.yalis.engine.EngineOptions;
 import org.yalis.engine.Sizes;
 import org.yalis.engine.Quantization;
+import org.yalis.engine.UserFiles;
 import org.yalis.engine.YalisException;
 import org.yalis.engine.comm.LaunchEnvironment;
 import org.yalis.engine.bench.BenchRun;
@@ -47,7 +48,7 @@ import org.yalis.engine.synth.SyntheticModels;
  * {@code yalis bench}: prefill and decode speed of a fixed batch, with the time of every step broken
  * into gemm, attention, collective and other, and the decode and prefill rooflines of this machine.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "bench", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
         description = "Benchmark prefill and decode of a fixed batch, with a per-category time breakdown and rooflines.")
 final class BenchCommand implements Callable<Integer> {
     /** Exit code when the run is slower than the baseline allows. */
@@ -62,7 +63,7 @@ final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", paramLabel = "DIR|synth:PRESET", description = "Model folder or synth:PRESET.")
+    @Option(names = "--model", paramLabel = "DIR|synth:PRESET", description = "Model folder or synth:PRESET (default: none, for --membw alone).")
     String modelArgument;
 
     @Option(names = "--batch", paramLabel = "B", defaultValue = "1", description = "Sequences in the batch.")
@@ -110,17 +111,17 @@ final class BenchCommand implements Callable<Integer> {
             + "with --model, they are measured anyway for the rooflines.")
     boolean memoryBandwidthOnly;
 
-    @Option(names = "--membw-gbps", paramLabel = "GB/S", description = "Use this read bandwidth instead of measuring it.")
+    @Option(names = "--membw-gbps", paramLabel = "GB/S", description = "Use this read bandwidth instead of measuring it (default: measured).")
     Double memoryBandwidthGbps;
 
-    @Option(names = "--baseline", paramLabel = "FILE", description = "Compare with a saved result; exit 3 on a regression.")
+    @Option(names = "--baseline", paramLabel = "FILE", description = "Compare with a saved result; exit 3 on a regression (default: no comparison).")
     Path baseline;
 
     @Option(names = "--tolerance", paramLabel = "FRACTION", defaultValue = "0.10",
             description = "Allowed slowdown against the baseline (default: ${DEFAULT-VALUE}).")
     double tolerance;
 
-    @Option(names = "--save-baseline", paramLabel = "FILE", description = "Write (or update) a baseline file with this run.")
+    @Option(names = "--save-baseline", paramLabel = "FILE", description = "Write (or update) a baseline file with this run (default: none written).")
     Path saveBaseline;
 
     @Option(names = "--json", description = "Print the result as one JSON object on stdout.")
@@ -147,6 +148,9 @@ final class BenchCommand implements Callable<Integer> {
         int threadCount = threads == null ? LaunchEnvironment.threadsPerProcess(CpuTopology.physicalCores()) : threads;
         if (attention == null) {
             attention = device;
+        }
+        if (memoryBandwidthGbps != null && !(memoryBandwidthGbps > 0 && Double.isFinite(memoryBandwidthGbps))) {
+            throw new YalisException("--membw-gbps must be a positive number of GB/s, got " + memoryBandwidthGbps);
         }
         if (modelArgument == null) {
             if (!memoryBandwidthOnly) {
@@ -461,7 +465,8 @@ final class BenchCommand implements Callable<Integer> {
         ObjectNode root = Files.isRegularFile(saveBaseline) && mapper.readTree(saveBaseline.toFile()) instanceof ObjectNode o
                 ? o : mapper.createObjectNode();
         root.set(key, mapper.valueToTree(result.get("median")));
-        mapper.enable(SerializationFeature.INDENT_OUTPUT).writeValue(saveBaseline.toFile(), root);
+        UserFiles.writeAtomically(saveBaseline, mapper.enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(root),
+                "--save-baseline");
     }
 
     /** Exit code 3 when a throughput fell by more than the tolerance (or a latency grew by more). */

@@ -23,6 +23,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import org.yalis.bindings.cuda.CudaRuntime;
 import org.yalis.bindings.cuda.CudaStream;
 import org.yalis.bindings.cuda.CudaStreamFlag;
+import org.yalis.engine.EngineOptions;
 import org.yalis.engine.Sizes;
 import org.yalis.engine.metrics.ProcessMemory;
 import org.yalis.engine.YalisException;
@@ -39,7 +40,7 @@ import org.yalis.engine.model.Phase;
 import org.yalis.engine.tensor.DType;
 
 /** {@code yalis comm-bench}: collective latency and bandwidth over message sizes. */
-@Command(name = "comm-bench", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "comm-bench", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
         description = "Measure all-reduce, all-gather and broadcast latency and bus bandwidth over message sizes.")
 final class CommBenchCommand implements Callable<Integer> {
 
@@ -65,7 +66,7 @@ final class CommBenchCommand implements Callable<Integer> {
     int ranks;
 
     @Option(names = "--grid", paramLabel = "R,C", split = ",", hideParamSyntax = true,
-            description = "Also measure inside the row groups (C ranks) and column groups (R ranks) of an R x C grid.")
+            description = "Also measure inside the row groups (C ranks) and column groups (R ranks) of an R x C grid (default: the whole group only).")
     int[] grid;
 
     @Option(names = "--ops", paramLabel = "OP", split = ",", defaultValue = "all-reduce,all-gather,broadcast",
@@ -105,11 +106,17 @@ final class CommBenchCommand implements Callable<Integer> {
         if (ranks < 1) {
             throw new YalisException("--ranks must be at least 1, got " + ranks);
         }
+        int maxLocalRanks = EngineOptions.MAX_THREADS_PER_CPU * Runtime.getRuntime().availableProcessors();
+        if (collective.equals("local") && ranks > maxLocalRanks) {
+            throw new YalisException("--ranks " + ranks + " in-process ranks are threads: at most "
+                    + EngineOptions.MAX_THREADS_PER_CPU + " per logical CPU (" + maxLocalRanks + " here); for more, run "
+                    + "ranks as processes (mpirun -np N bin/yalis comm-bench --collective mpi)");
+        }
         if (repeat < 1 || warmup < 0) {
             throw new YalisException("--repeat must be at least 1 and --warmup at least 0");
         }
-        long smallest = Sizes.parse(minBytes);
-        long largest = Sizes.parse(maxBytes);
+        long smallest = Sizes.parse(minBytes, "--min-bytes");
+        long largest = Sizes.parse(maxBytes, "--max-bytes");
         if (smallest < 4 || largest < smallest) {
             throw new YalisException("--min-bytes must be at least 4 and at most --max-bytes");
         }

@@ -37,7 +37,7 @@ import org.yalis.engine.tokenizer.ChatTemplate;
 import org.yalis.engine.tokenizer.Tokenizer;
 
 /** {@code yalis generate}: completes prompts with a model, as a batch. */
-@Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "generate", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
         description = "Generate text from a Hugging Face Llama model folder. Several prompts run as one batch.")
 final class GenerateCommand implements Callable<Integer> {
 
@@ -56,13 +56,13 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--prompts-file", paramLabel = "FILE.jsonl",
             description = "One prompt per line: {\"prompt\": \"...\"} or a JSON string; - reads standard input. "
-                    + "Runs after the --prompt values.")
+                    + "Runs after the --prompt values. Default: none.")
     Path promptsFile;
 
     @Option(names = "--chat", description = "Wrap each prompt as a user turn in the model's chat template.")
     boolean chat;
 
-    @Option(names = "--system", paramLabel = "TEXT", description = "With --chat: a system turn before each prompt.")
+    @Option(names = "--system", paramLabel = "TEXT", description = "With --chat: a system turn before each prompt (default: none).")
     String system;
 
     @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "256",
@@ -73,10 +73,10 @@ final class GenerateCommand implements Callable<Integer> {
             description = "0 is greedy. Default: the model's generation_config.json, else greedy.")
     Double temperature;
 
-    @Option(names = "--top-k", paramLabel = "K", description = "Keep the K most likely tokens (0: all).")
+    @Option(names = "--top-k", paramLabel = "K", description = "Keep the K most likely tokens (0: all). Default: the model's generation_config.json, else all.")
     Integer topK;
 
-    @Option(names = "--top-p", paramLabel = "P", description = "Keep the smallest set of tokens with mass >= P, in (0, 1].")
+    @Option(names = "--top-p", paramLabel = "P", description = "Keep the smallest set of tokens with mass >= P, in (0, 1]. Default: the model's generation_config.json, else 1.")
     Double topP;
 
     @Option(names = "--seed", paramLabel = "S", description = "Sampling seed (default: random, printed on stderr).")
@@ -108,10 +108,10 @@ final class GenerateCommand implements Callable<Integer> {
                     + "(ranks as processes: mpirun -np N bin/yalis ...) or nccl (as mpi, GPU buffers; needs --device cuda).")
     String collective;
 
-    @Option(names = "--collective-prefill", paramLabel = "NAME", description = "Collective backend for prefill steps.")
+    @Option(names = "--collective-prefill", paramLabel = "NAME", description = "Collective backend for prefill steps (default: --collective).")
     String collectivePrefill;
 
-    @Option(names = "--collective-decode", paramLabel = "NAME", description = "Collective backend for decode steps.")
+    @Option(names = "--collective-decode", paramLabel = "NAME", description = "Collective backend for decode steps (default: --collective).")
     String collectiveDecode;
 
     @Option(names = "--kv-block-size", paramLabel = "N", defaultValue = "16", description = "Tokens per KV block.")
@@ -167,7 +167,7 @@ final class GenerateCommand implements Callable<Integer> {
             EngineOptions options = cpuCompute.applyTo(EngineOptions.builder(model).device(device)
                     .threads(threads == null ? LaunchEnvironment.threadsPerProcess(CpuTopology.physicalCores()) : threads)
                     .weights(WeightPlacement.parse(weights)).attention(attention == null ? device : attention).kvBlockSize(kvBlockSize)
-                    .kvCacheBytes(kvCacheMemory == null ? 0 : Sizes.parse(kvCacheMemory))
+                    .kvCacheBytes(kvCacheMemory == null ? 0 : Sizes.parse(kvCacheMemory, "--kv-cache-memory"))
                     // No more sequences run at once than there are prompts: the default KV pool is sized for this.
                     .maxBatch(Math.min(maxBatch, Math.max(1, requests.size())))
                     .maxStepTokens(maxStepTokens).maxSequenceLength(Math.min(longest, folder.config().maxPositions()))

@@ -27,7 +27,7 @@ import org.yalis.engine.cpu.CpuTopology;
 import org.yalis.nativelib.YalisKernels;
 
 /** {@code yalis info}: what this machine and this build offer. */
-@Command(name = "info", mixinStandardHelpOptions = true,
+@Command(name = "info", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Print the JDK, CPU, vector width, attention backends and native libraries found.")
 final class InfoCommand implements Callable<Integer> {
 

@@ -14,12 +14,13 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import org.yalis.engine.UserFiles;
 import org.yalis.engine.YalisException;
 import org.yalis.report.BenchmarkResults;
 import org.yalis.report.ReportPage;
 
 /** {@code yalis report}: draws bench and comm-bench JSON results into one self-contained HTML page. */
-@Command(name = "report", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "report", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
         description = "Write one self-contained HTML page of charts from 'bench --json' and 'comm-bench --json' "
                 + "result files: time breakdowns, collective latency and bandwidth, strong scaling.")
 final class ReportCommand implements Callable<Integer> {
@@ -43,19 +44,25 @@ final class ReportCommand implements Callable<Integer> {
     public Integer call() {
         BenchmarkResults results = BenchmarkResults.read(resultFiles);
         String html = ReportPage.render(results, title);
-        try {
-            Path parent = out.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
+        for (Path input : resultFiles) {
+            if (Files.exists(out) && sameFile(input, out)) {
+                throw new YalisException("--out " + out + " is one of the result files it would be made from; "
+                        + "give another --out");
             }
-            Files.writeString(out, html, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new YalisException("cannot write " + out + ": " + e.getMessage());
         }
+        UserFiles.writeAtomically(out, html.getBytes(StandardCharsets.UTF_8), "--out");
         PrintWriter err = spec.commandLine().getErr();
         err.printf("report: %d bench results, %d comm-bench measurements -> %s%n", results.bench().size(),
                 results.collectives().size(), out);
         err.flush();
         return 0;
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false;
+        }
     }
 }

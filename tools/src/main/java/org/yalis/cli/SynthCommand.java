@@ -19,7 +19,7 @@ import org.yalis.engine.synth.SyntheticModels;
 import org.yalis.engine.tensor.DType;
 
 /** {@code yalis synth}: writes a random-weight model with the shapes of a known one. */
-@Command(name = "synth", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "synth", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
         description = "Write a random-weight Hugging Face Llama folder with a known model's exact shapes.")
 final class SynthCommand implements Callable<Integer> {
 

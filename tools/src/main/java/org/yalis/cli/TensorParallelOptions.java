@@ -15,7 +15,7 @@ final class TensorParallelOptions {
     Integer ranks;
 
     @Option(names = "--tp-dims", paramLabel = "R,C", split = ",", hideParamSyntax = true,
-            description = "2D tensor parallelism over an R x C grid (AxoNN): heads and MLP split over R, hidden over C.")
+            description = "2D tensor parallelism over an R x C grid (AxoNN): heads and MLP split over R, hidden over C. Default: --tp N as N,1.")
     int[] dims;
 
     /**

@@ -17,6 +17,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import org.yalis.bindings.cuda.CudaAvailability;
@@ -34,6 +36,7 @@ import org.yalis.bindings.cuda.GpuProbe;
 import org.yalis.engine.checkpoint.Checkpoint;
 import org.yalis.engine.model.ModelFolder;
 import org.yalis.engine.tensor.DType;
+import org.yalis.engine.testing.FolderSnapshot;
 import org.yalis.engine.testing.TestModels;
 
 /**
@@ -77,14 +80,21 @@ class GenerateErrorsTest {
         return new Run(code, out.toString(), err.toString());
     }
 
-    /** {@code generate --model model} plus {@code args}, with {@code --max-new-tokens 2} unless they set it. */
+    /**
+     * {@code generate --model model} plus {@code args}, with {@code --max-new-tokens 2} unless they set it;
+     * asserts that the folder of the model (its parent, when {@code model} is a file) is as it was before.
+     */
     static Run generate(Path model, String... args) {
         List<String> all = new ArrayList<>(List.of("generate", "--model", model.toString()));
         if (!Arrays.asList(args).contains("--max-new-tokens")) {
             all.addAll(List.of("--max-new-tokens", "2"));
         }
         all.addAll(Arrays.asList(args));
-        return yalis(all.toArray(String[]::new));
+        Path folder = Files.isDirectory(model) ? model : model.toAbsolutePath().getParent();
+        FolderSnapshot before = FolderSnapshot.of(folder);
+        Run run = yalis(all.toArray(String[]::new));
+        assertEquals(before, FolderSnapshot.of(folder), "no file of " + folder + " changed");
+        return run;
     }
 
     /**
@@ -627,6 +637,175 @@ class GenerateErrorsTest {
     @Test
     void noCommand() {
         assertCleanError(yalis(), Yalis.EXIT_USAGE, "missing command");
+    }
+
+    // --- special files, oversized values, every numeric flag out of range -------------------------
+
+    /** A named pipe at {@code path} (nothing ever writes to it: reading it would wait forever). */
+    private static Path fifo(Path path) throws IOException, InterruptedException {
+        Files.deleteIfExists(path);
+        Process mkfifo = new ProcessBuilder("mkfifo", path.toString()).inheritIO().start();
+        assertEquals(0, mkfifo.waitFor(), "mkfifo");
+        return path;
+    }
+
+    @ParameterizedTest(name = "{0} is a named pipe")
+    @ValueSource(strings = {"config.json", "tokenizer.json", "tokenizer_config.json", "generation_config.json"})
+    void aModelFileThatIsAPipeIsRefusedNotWaitedOn(String name) throws Exception {
+        Path model = copyOfTiny();
+        fifo(model.resolve(name));
+
+        assertCleanError(generate(model, "--prompt", "hi"), name, "is a pipe or a device, not a regular file");
+    }
+
+    @Test
+    void weightsThatAreAPipe() throws Exception {
+        Path model = copyOfTiny();
+        fifo(model.resolve(Checkpoint.SINGLE_FILE));
+
+        assertCleanError(generate(model, "--prompt", "hi"), Checkpoint.SINGLE_FILE);
+    }
+
+    @Test
+    void aConfigThatIsADevice() throws IOException {
+        Path model = copyOfTiny();
+        Files.delete(model.resolve(ModelFolder.CONFIG));
+        Files.createSymbolicLink(model.resolve(ModelFolder.CONFIG), Path.of("/dev/zero"));
+
+        assertCleanError(generate(model, "--prompt", "hi"), "config.json in model folder", "is a pipe or a device");
+    }
+
+    @Test
+    void aTokenizerThatIsAFolder() throws IOException {
+        Path model = copyOfTiny();
+        Files.delete(model.resolve(ModelFolder.TOKENIZER));
+        Files.createDirectory(model.resolve(ModelFolder.TOKENIZER));
+
+        assertCleanError(generate(model, "--prompt", "hi"), "tokenizer.json in model folder", "is a folder, not a file");
+    }
+
+    @Test
+    void theModelIsADevice() {
+        assertCleanError(generate(Path.of("/dev/null"), "--prompt", "hi"), "/dev/null");
+    }
+
+    @Test
+    void anEmptyPromptsFileFromADevice() {
+        assertCleanError(generate(tiny, "--prompts-file", "/dev/null"), "holds no prompts");
+    }
+
+    @Test
+    void anEndlessPromptsFileIsCutAtItsCap() {
+        assertCleanError(generate(tiny, "--prompts-file", "/dev/zero"), "holds more than 256 MiB");
+    }
+
+    @Test
+    void aConfigJsonOfAbsurdSize() throws IOException {
+        Path model = copyOfTiny();
+        try (java.io.RandomAccessFile config = new java.io.RandomAccessFile(model.resolve(ModelFolder.CONFIG).toFile(),
+                "rw")) {
+            config.setLength(300L << 20);   // sparse: no disk used
+        }
+
+        assertCleanError(generate(model, "--prompt", "hi"), "config.json", "holds 300.0 MiB, more than the 256.0 MiB such a file can be");
+    }
+
+    @Test
+    void aValueTooLargeForItsTypeIsAUsageError() {
+        assertCleanError(generate(tiny, "--prompt", "hi", "--max-new-tokens", "99999999999"), Yalis.EXIT_USAGE,
+                "--max-new-tokens", "is not an int");
+    }
+
+    @Test
+    void aHugeThreadCountIsRefusedBeforeAnyThreadStarts() {
+        assertCleanError(generate(tiny, "--prompt", "hi", "--threads", "100000"), "--threads must be at most",
+                "per logical CPU");
+    }
+
+    @Test
+    void aKvBlockLongerThanTheContext() {
+        assertCleanError(generate(tiny, "--prompt", "hi", "--kv-block-size", "1000000000"),
+                "--kv-block-size 1000000000 is longer than a sequence can be");
+    }
+
+    @Test
+    void aHugeStepTokenCapOnlySizesWhatAStepCanHold() {
+        Run run = generate(tiny, "--prompt", "hi", "--max-step-tokens", "2147483647");
+        assertEquals(0, run.exitCode(), run.err());
+    }
+
+    @ParameterizedTest(name = "generate {0} {1}")
+    @CsvSource(delimiter = '|', value = {
+        "--max-new-tokens | -5         | --max-new-tokens must be at least 1",
+        "--temperature    | NaN        | --temperature must be a finite number >= 0",
+        "--temperature    | Infinity   | --temperature must be a finite number >= 0",
+        "--top-p          | NaN        | --top-p must be in (0, 1]",
+        "--top-k          | -3         | --top-k",
+        "--kv-block-size  | -1         | --kv-block-size must be at least 1",
+        "--kv-cache-memory| -1         | --kv-cache-memory: size '-1' must be a non-negative number",
+        "--threads        | -1         | --threads must be at least 1",
+        "--max-batch      | -1         | --max-batch must be at least 1",
+        "--max-step-tokens| 0          | --max-step-tokens must be at least 1",
+        "--tp             | 0          | tensor-parallel dimensions must be at least 1",
+        "--tp             | -2         | tensor-parallel dimensions must be at least 1",
+        "--tp             | 1000       | splits heads over 1000 ranks",
+        "--tp-dims        | 0,2        | tensor-parallel dimensions must be at least 1",
+    })
+    void everyNumericFlagOfGenerateOutOfRange(String flag, String value, String message) {
+        List<String> args = new ArrayList<>(List.of("--prompt", "hi", flag, value));
+        if (flag.startsWith("--top")) {
+            args.addAll(List.of("--temperature", "1"));
+        }
+        assertCleanError(generate(tiny, args.toArray(String[]::new)), message);
+    }
+
+    @ParameterizedTest(name = "bench {0} {1}")
+    @CsvSource(delimiter = '|', value = {
+        "--batch      | 0    | --batch, --prompt-len, --decode-len and --repeat must be at least 1",
+        "--prompt-len | 0    | --batch, --prompt-len, --decode-len and --repeat must be at least 1",
+        "--decode-len | -1   | --batch, --prompt-len, --decode-len and --repeat must be at least 1",
+        "--repeat     | 0    | --batch, --prompt-len, --decode-len and --repeat must be at least 1",
+        "--warmup     | -1   | --warmup at least 0",
+        "--membw-gbps | -5   | --membw-gbps must be a positive number",
+        "--membw-gbps | NaN  | --membw-gbps must be a positive number",
+        "--tolerance  | 2    | --tolerance must be in [0, 1)",
+        "--threads    | 0    | --threads must be at least 1",
+        "--prompt-len | 100000 | shorten it to at most",
+    })
+    void everyNumericFlagOfBenchOutOfRange(String flag, String value, String message) {
+        Path folder = tiny;
+        FolderSnapshot before = FolderSnapshot.of(folder);
+        assertCleanError(yalis(withDefaults(List.of("bench", "--model", tiny.toString(), "--no-profile"),
+                Map.of("--membw-gbps", "10", "--repeat", "1", "--warmup", "0"), flag, value)), message);
+        assertEquals(before, FolderSnapshot.of(folder));
+    }
+
+    @ParameterizedTest(name = "comm-bench {0} {1}")
+    @CsvSource(delimiter = '|', value = {
+        "--ranks     | 0       | --ranks must be at least 1",
+        "--ranks     | 100000  | in-process ranks are threads: at most",
+        "--repeat    | 0       | --repeat must be at least 1",
+        "--warmup    | -1      | --warmup at least 0",
+        "--min-bytes | 2       | --min-bytes must be at least 4",
+        "--max-bytes | 1TiB    | lower --max-bytes",
+        "--max-bytes | lots    | --max-bytes: cannot read 'lots' as a size",
+        "--grid      | 3,5     | --grid R,C must have R x C = the number of ranks",
+    })
+    void everyNumericFlagOfCommBenchOutOfRange(String flag, String value, String message) {
+        assertCleanError(yalis(withDefaults(List.of("comm-bench", "--ops", "all-reduce"),
+                Map.of("--max-bytes", "4KiB", "--repeat", "1", "--warmup", "0"), flag, value)), message);
+    }
+
+    /** {@code command}, then {@code flag value}, then each of {@code quick} that is not {@code flag}. */
+    private static String[] withDefaults(List<String> command, Map<String, String> quick, String flag, String value) {
+        List<String> args = new ArrayList<>(command);
+        args.addAll(List.of(flag, value));
+        quick.forEach((name, quickValue) -> {
+            if (!name.equals(flag)) {
+                args.addAll(List.of(name, quickValue));
+            }
+        });
+        return args.toArray(String[]::new);
     }
 
     // --- the happy path ------------------------------------------------------------------------

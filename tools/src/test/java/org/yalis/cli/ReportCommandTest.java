@@ -134,6 +134,32 @@ class ReportCommandTest {
     }
 
     @Test
+    void theOutputIsNeverAnInputAndReplacesAnOldPageWhole() throws Exception {
+        String results = Files.readString(benchFile);
+        Run ontoItsInput = run("report", benchFile.toString(), "--out", benchFile.toString());
+        assertEquals(Yalis.EXIT_ERROR, ontoItsInput.code());
+        assertTrue(ontoItsInput.err().contains("is one of the result files it would be made from"), ontoItsInput.err());
+        assertEquals(results, Files.readString(benchFile), "the result file is untouched");
+
+        Path folder = Files.createDirectories(temp.resolve("a-folder"));
+        Run ontoAFolder = run("report", benchFile.toString(), "--out", folder.toString());
+        assertEquals(Yalis.EXIT_ERROR, ontoAFolder.code());
+        assertTrue(ontoAFolder.err().contains("is a folder; give a file name"), ontoAFolder.err());
+
+        Path page = Files.writeString(temp.resolve("old.html"), "an old page");
+        Files.setPosixFilePermissions(page, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-r--"));
+        Run replace = run("report", benchFile.toString(), "--out", page.toString());
+        assertEquals(0, replace.code(), replace.err());
+        assertTrue(Files.readString(page).startsWith("<!DOCTYPE html>"), "the new page, whole");
+        assertEquals("rw-rw-r--", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(page)), "the old page's permissions are kept");
+        try (var left = Files.list(temp)) {
+            assertTrue(left.noneMatch(file -> file.getFileName().toString().endsWith(".partial")),
+                    "no temporary file is left");
+        }
+    }
+
+    @Test
     void chromiumRendersTheReportWithEveryChartAndNoConsoleMessage() throws Exception {
         RenderCheck.requireChromium();
         Path html = temp.resolve("render/report.html");

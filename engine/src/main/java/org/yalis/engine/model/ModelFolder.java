@@ -30,6 +30,17 @@ public record ModelFolder(Path path, LlamaConfig config, List<Integer> eosTokenI
             throw new YalisException("--model " + path + " is a file, not a folder; pass the folder that holds "
                     + "config.json, tokenizer.json and the *.safetensors weights");
         }
+        // A name of the folder that is there but not a file (a pipe, a device, a folder) is said so: reading a
+        // pipe would wait forever, a device might never end, and skipping an optional one would hide it.
+        for (String name : List.of(CONFIG, TOKENIZER, GENERATION_CONFIG, "tokenizer_config.json", "chat_template.jinja",
+                "model.safetensors", "model.safetensors.index.json")) {
+            Path file = path.resolve(name);
+            if (Files.exists(file) && !Files.isRegularFile(file)) {
+                throw new YalisException(name + " in model folder " + path + (Files.isDirectory(file)
+                        ? " is a folder, not a file" : " is a pipe or a device, not a regular file")
+                        + "; put the real file there (re-download the model folder)");
+            }
+        }
         Path configFile = path.resolve(CONFIG);
         if (!Files.isRegularFile(configFile)) {
             throw new YalisException("model folder " + path + " has no " + CONFIG
