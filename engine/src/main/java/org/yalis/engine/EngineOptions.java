@@ -27,12 +27,14 @@ import org.yalis.engine.cpu.WeightPlacement;
  *                            one-at-a-time output bit for bit
  * @param quantization        how the CPU backend stores the linear layers' weights ({@code NONE}: as the
  *                            checkpoint has them)
+ * @param prefixCache         keep full KV blocks for later sequences with the same prefix (automatic prefix
+ *                            caching); on by default
  */
 public record EngineOptions(Path model, String device, int threads, WeightPlacement weights, String attention,
                             int kvBlockSize, long kvCacheBytes, int maxBatch, int maxStepTokens,
                             int maxSequenceLength, int tpRows, int tpCols, String collectivePrefill,
                             String collectiveDecode, boolean profile, boolean cudaGraphs, boolean batchInvariant,
-                            Quantization quantization) {
+                            Quantization quantization, boolean prefixCache) {
 
     /** Compute threads beyond this many per logical CPU are refused (a typo of 100000 would start them all). */
     public static final int MAX_THREADS_PER_CPU = 4;
@@ -118,6 +120,7 @@ public record EngineOptions(Path model, String device, int threads, WeightPlacem
         builder.cudaGraphs = cudaGraphs;
         builder.batchInvariant = batchInvariant;
         builder.quantization = quantization;
+        builder.prefixCache = prefixCache;
         return builder;
     }
 
@@ -141,6 +144,7 @@ public record EngineOptions(Path model, String device, int threads, WeightPlacem
         private boolean cudaGraphs;
         private boolean batchInvariant;
         private Quantization quantization = Quantization.NONE;
+        private boolean prefixCache = true;
 
         private Builder(Path model) {
             this.model = model;
@@ -238,10 +242,16 @@ public record EngineOptions(Path model, String device, int threads, WeightPlacem
             return this;
         }
 
+        /** Automatic prefix caching (see {@link EngineOptions}); on by default. */
+        public Builder prefixCache(boolean enabled) {
+            prefixCache = enabled;
+            return this;
+        }
+
         public EngineOptions build() {
             return new EngineOptions(model, device, threads, weights, attention, kvBlockSize, kvCacheBytes, maxBatch,
                     maxStepTokens, maxSequenceLength, tpRows, tpCols, collectivePrefill, collectiveDecode, profile,
-                    cudaGraphs, batchInvariant, quantization);
+                    cudaGraphs, batchInvariant, quantization, prefixCache);
         }
     }
 }

@@ -114,7 +114,7 @@ final class EngineRank implements AutoCloseable {
                 + options.kvCacheBytes() + "|" + options.maxBatch() + "|" + options.maxStepTokens() + "|"
                 + options.maxSequenceLength() + "|" + options.tpRows() + "x" + options.tpCols() + "|"
                 + options.collectivePrefill() + "|" + options.collectiveDecode() + "|" + options.cudaGraphs() + "|"
-                + options.batchInvariant() + "|" + options.quantization()));
+                + options.batchInvariant() + "|" + options.quantization() + "|" + options.prefixCache()));
         RankGrid grid = new RankGrid(options.tpRows(), options.tpCols(), world.rank());
         Arena arena = Arena.ofShared();
         ComputeBackend backend = null;
@@ -186,7 +186,7 @@ final class EngineRank implements AutoCloseable {
                 attention = ProfiledModules.attention(attention, profiler);
             }
             return new EngineRank(options, world, List.copyOf(groups), folder, arena, backend, model,
-                    new KvBlockPool(blocks, options.kvBlockSize()), attention, maxSequenceLength, profiler, phase);
+                    new KvBlockPool(blocks, options.kvBlockSize(), options.prefixCache()), attention, maxSequenceLength, profiler, phase);
         } catch (RuntimeException | Error e) {
             world.abort(e);
             if (attention != null) {
@@ -429,7 +429,7 @@ final class EngineRank implements AutoCloseable {
             }
         }
         lastStats = new BatchStats(prefillTokens, millis(prefillNanos), prefillSteps, decodeTokens, millis(decodeNanos),
-                decodeSteps, scheduler.preemptions(), millis(System.nanoTime() - start));
+                decodeSteps, scheduler.preemptions(), millis(System.nanoTime() - start), scheduler.prefixHitTokens());
         return List.of(completions);
     }
 

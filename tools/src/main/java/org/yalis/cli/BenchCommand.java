@@ -174,7 +174,9 @@ final class BenchCommand implements Callable<Integer> {
                 .tensorParallel(grid[0], grid[1]).maxBatch(Math.max(batch, 1))
                 .maxSequenceLength(Math.min(promptLength + decodeLength, folder.config().maxPositions()))
                 .maxStepTokens(Math.max(512, Math.min(batch * promptLength, 4096)))
-                .profile(profile()).cudaGraphs(cudaGraphs)).build();
+                .profile(profile()).cudaGraphs(cudaGraphs)
+                // Every run repeats the same prompts: from the prefix cache, all but the first would skip prefill.
+                .prefixCache(false)).build();
         // The CPU's ceilings are measured before the weights load: the measurement's buffers then come and
         // go before the model's memory is taken, and do not add to the run's peak resident memory.
         Map<String, Object> cpuMachine = device.equals("cuda") ? null : machine(threadCount, null);

@@ -131,6 +131,11 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--max-batch", paramLabel = "N", defaultValue = "64", description = "Most sequences decoding at once.")
     int maxBatch;
 
+    @Option(names = "--no-prefix-cache", description = "Compute every prompt in full instead of reusing the keys and "
+            + "values of full KV blocks an earlier prompt with the same prefix computed (automatic prefix caching, "
+            + "on by default).")
+    boolean noPrefixCache;
+
     @Option(names = "--max-step-tokens", paramLabel = "N", defaultValue = "512",
             description = "Most prompt tokens per prefill step; longer prompts are prefilled in chunks.")
     int maxStepTokens;
@@ -174,7 +179,7 @@ final class GenerateCommand implements Callable<Integer> {
                     .tensorParallel(grid[0], grid[1]).collective(collective)
                     .collectivePrefill(collectivePrefill == null ? collective : collectivePrefill)
                     .collectiveDecode(collectiveDecode == null ? collective : collectiveDecode)
-                    .cudaGraphs(cudaGraphs)).build();
+                    .cudaGraphs(cudaGraphs).prefixCache(!noPrefixCache)).build();
             LoadProgress progress = LoadProgress.forStderr(err);
             try (Engine engine = Engine.load(folder, options, progress)) {
                 progress.done();
@@ -249,9 +254,9 @@ final class GenerateCommand implements Callable<Integer> {
 
     private static void printSummary(PrintWriter err, BatchStats stats, int prompts) {
         err.printf(Locale.ROOT, "%d prompt(s): prefill %d tokens in %.1f ms (%.1f tokens/s), decode %d tokens in "
-                        + "%.1f ms (%.1f tokens/s), %d preemption(s)%n", prompts, stats.prefillTokens(),
-                stats.prefillMs(), stats.prefillTokensPerSecond(), stats.decodeTokens(), stats.decodeMs(),
-                stats.decodeTokensPerSecond(), stats.preemptions());
+                        + "%.1f ms (%.1f tokens/s), %d preemption(s), %d prompt tokens from the prefix cache%n", prompts,
+                stats.prefillTokens(), stats.prefillMs(), stats.prefillTokensPerSecond(), stats.decodeTokens(),
+                stats.decodeMs(), stats.decodeTokensPerSecond(), stats.preemptions(), stats.prefixCacheHitTokens());
         err.flush();
     }
 

@@ -33,7 +33,8 @@ import org.yalis.engine.sample.SamplingParams;
  * <ul>
  *   <li>every output equals the same request's output run alone (batch-invariant kernels; each request
  *       draws from its own Philox stream, so sampled outputs compare too);</li>
- *   <li>every KV block is free after every batch, and at the end;</li>
+ *   <li>every KV block is free after every batch, and at the end (free, or cached by the prefix cache and
+ *       referenced by no sequence: the one-at-a-time runs find their prompts there);</li>
  *   <li>after a warm-up of half as many generations again, the process's resident memory and the JVM's
  *       native memory (NMT) stay flat, and the engine's own off-heap memory does not grow at all.</li>
  * </ul>
@@ -87,6 +88,8 @@ public final class Soak {
         int done = 0;
         int batches = 0;
         int preemptions = 0;
+        int prefixHits = 0;
+        int cachedAtEnd;
         int checked = 0;
         int sampled = 0;
         int freeAtEnd;
@@ -110,6 +113,7 @@ public final class Soak {
                 }
                 List<Completion> together = engine.generate(requests, GenerationListener.NONE);
                 preemptions += engine.lastStats().preemptions();
+                prefixHits += engine.lastStats().prefixCacheHitTokens();
                 batches++;
                 if (engine.kvPool().freeBlocks() != totalBlocks) {
                     failures.add("after batch " + batches + ": " + (totalBlocks - engine.kvPool().freeBlocks())
@@ -139,6 +143,7 @@ public final class Soak {
                 }
             }
             freeAtEnd = engine.kvPool().freeBlocks();
+            cachedAtEnd = engine.kvPool().cachedBlocks();
             warmUpGenerations = warmUp;
         }
         int measured = Math.max(0, done - warmUpGenerations);
@@ -177,6 +182,8 @@ public final class Soak {
         figures.put("preemptions", preemptions);
         figures.put("kv_blocks_total", totalBlocks);
         figures.put("kv_blocks_free_at_end", freeAtEnd);
+        figures.put("kv_blocks_cached_at_end", cachedAtEnd);
+        figures.put("prefix_cache_hit_tokens", prefixHits);
         figures.put("seconds", Math.round(seconds * 10) / 10.0);
         figures.put("samples", samples.stream().map(s -> Map.of("generations", s.generations(),
                 "rss_mib", round(s.rssBytes()), "nmt_committed_mib", round(s.nmtCommittedBytes()),

@@ -47,6 +47,17 @@ public final class BlockTable {
         return true;
     }
 
+    /** The block at index {@code index} of this table. */
+    public int block(int index) {
+        return blocks[index];
+    }
+
+    /** Appends {@code block}, which the caller already holds a reference to (a prefix-cache hit). */
+    public void append(int block) {
+        blocks = Arrays.copyOf(blocks, blocks.length + 1);
+        blocks[blocks.length - 1] = block;
+    }
+
     /** The cache slot of {@code position}: {@code block * blockSize + offset}. */
     public int slot(int position) {
         return blocks[position / pool.blockSize()] * pool.blockSize() + position % pool.blockSize();

@@ -13,7 +13,9 @@ import org.yalis.engine.model.Phase;
  * prefill first (admitting waiting sequences while their prompts fit in free blocks, in chunks of at
  * most {@code maxStepTokens} tokens), otherwise one decode step over every running sequence.
  *
- * <p>A sequence is admitted only with blocks for all the tokens it brings; its growth during decode
+ * <p>A sequence being admitted first takes what the pool's prefix cache holds of its leading full blocks
+ * (their tokens are not computed again), and each step's newly full blocks are registered there.
+ * A sequence is admitted only with blocks for all the tokens it brings; its growth during decode
  * takes blocks as it goes. When the pool runs dry, the most recently admitted sequence is preempted:
  * its blocks go back to the pool and it is recomputed later from its tokens (its output does not
  * change; the kernels compute each row independently of the batch).
@@ -26,6 +28,7 @@ public final class Scheduler {
     /** Admitted sequences in admission order: the last is the first to be preempted. */
     private final List<Sequence> running = new ArrayList<>();
     private int preemptions;
+    private int prefixHitTokens;
 
     public Scheduler(KvBlockPool pool, int maxBatch, int maxStepTokens) {
         if (maxBatch < 1 || maxStepTokens < 1) {
@@ -46,6 +49,11 @@ public final class Scheduler {
 
     public int preemptions() {
         return preemptions;
+    }
+
+    /** Prompt tokens whose keys and values came from the prefix cache instead of being computed. */
+    public int prefixHitTokens() {
+        return prefixHitTokens;
     }
 
     public int running() {
@@ -88,9 +96,12 @@ public final class Scheduler {
         }
         while (budget > 0 && !waiting.isEmpty() && running.size() < maxBatch && chunks.size() < maxBatch) {
             Sequence candidate = waiting.peekFirst();
+            int hits = candidate.takeCachedPrefix(pool);
             if (!candidate.blockTable().ensureCapacity(candidate.length())) {
+                candidate.returnCachedPrefix();
                 break;
             }
+            prefixHitTokens += hits;
             waiting.pollFirst();
             running.add(candidate);
             budget -= addChunk(chunks, candidate, budget);
@@ -115,6 +126,7 @@ public final class Scheduler {
     public void completed(ScheduledStep step) {
         for (ScheduledStep.Chunk chunk : step.chunks()) {
             chunk.sequence().advance(chunk.count(), chunk.samples());
+            chunk.sequence().registerFullBlocks(pool);
         }
     }
 

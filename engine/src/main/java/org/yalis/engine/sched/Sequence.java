@@ -3,6 +3,8 @@ package org.yalis.engine.sched;
 import java.util.Arrays;
 
 import org.yalis.engine.kv.BlockTable;
+import org.yalis.engine.kv.KvBlockPool;
+import org.yalis.engine.kv.PrefixKey;
 
 /**
  * One request's state during generation: its tokens (prompt, then what was generated), its blocks in
@@ -17,6 +19,10 @@ public final class Sequence {
     private final BlockTable blockTable;
     private int computed;
     private boolean prefilled;
+    /** Leading full blocks already registered in (or taken from) the prefix cache. */
+    private int cachedBlocks;
+    /** The chained hash of the tokens of those blocks: the prefix of the next one. */
+    private long prefixHash = PrefixKey.EMPTY_PREFIX;
 
     /**
      * @param index     the request's position in the input, also its sampling stream
@@ -100,5 +106,51 @@ public final class Sequence {
         blockTable.release();
         computed = 0;
         prefilled = false;
+        cachedBlocks = 0;
+        prefixHash = PrefixKey.EMPTY_PREFIX;
+    }
+
+    /**
+     * Before admission, with nothing computed: takes from {@code pool}'s prefix cache every leading full
+     * block of the sequence's tokens that is there, but always leaves at least one token to compute (its
+     * logits give the next token). Returns the tokens taken.
+     */
+    int takeCachedPrefix(KvBlockPool pool) {
+        if (!pool.prefixCaching() || computed != 0 || blockTable.blockCount() != 0) {
+            return 0;
+        }
+        int size = pool.blockSize();
+        int usable = (length - 1) / size;
+        while (cachedBlocks < usable) {
+            PrefixKey key = PrefixKey.of(prefixHash, tokens, cachedBlocks * size, size);
+            int block = pool.lookup(key);
+            if (block < 0) {
+                break;
+            }
+            blockTable.append(block);
+            prefixHash = key.nextPrefixHash();
+            cachedBlocks++;
+        }
+        computed = cachedBlocks * size;
+        return computed;
+    }
+
+    /** Gives back what {@link #takeCachedPrefix} took, when the sequence is not admitted after all. */
+    void returnCachedPrefix() {
+        evict();
+    }
+
+    /** Registers in {@code pool}'s prefix cache every full block computed since the last call. */
+    void registerFullBlocks(KvBlockPool pool) {
+        if (!pool.prefixCaching()) {
+            return;
+        }
+        int size = pool.blockSize();
+        while ((cachedBlocks + 1) * size <= computed) {
+            PrefixKey key = PrefixKey.of(prefixHash, tokens, cachedBlocks * size, size);
+            pool.register(blockTable.block(cachedBlocks), key);
+            prefixHash = key.nextPrefixHash();
+            cachedBlocks++;
+        }
     }
 }
