@@ -253,9 +253,14 @@ public final class LlamaModel {
      * copy (so that loading never holds two copies of the weights).
      */
     private record WeightReader(Checkpoint checkpoint, LlamaConfig config, ShardingPlan plan, ComputeBackend backend,
-                                BiConsumer<String, Long> progress) {
+                                BiConsumer<String, Long> progress, java.util.Set<String> checked) {
         WeightReader {
             progress = progress == null ? (name, bytes) -> { } : progress;
+        }
+
+        WeightReader(Checkpoint checkpoint, LlamaConfig config, ShardingPlan plan, ComputeBackend backend,
+                     BiConsumer<String, Long> progress) {
+            this(checkpoint, config, plan, backend, progress, new java.util.HashSet<>());
         }
 
         Linear linear(LinearRole role, String name, long... expectedShape) {
@@ -292,7 +297,9 @@ public final class LlamaModel {
                         + config.intermediateSize() + ", vocab_size " + config.vocabSize()
                         + "); the weights do not match config.json");
             }
-            long bad = FiniteValues.firstNonFinite(tensor.bytes(), tensor.dtype());
+            // Each tensor is checked once: a tied LM head is the embedding again, whose pages in the mapped file
+            // were already let go, and reading them again would bring them back (half a GiB for Llama 3.2 1B).
+            long bad = checked.add(name) ? FiniteValues.firstNonFinite(tensor.bytes(), tensor.dtype()) : -1;
             if (bad >= 0) {
                 throw new YalisException("tensor '" + name + "' in " + tensor.file().getFileName() + " holds "
                         + FiniteValues.valueAt(tensor.bytes(), tensor.dtype(), bad) + " at element " + bad
