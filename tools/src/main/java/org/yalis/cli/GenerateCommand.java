@@ -69,18 +69,8 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Most tokens to generate per prompt (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
-    @Option(names = "--temperature", paramLabel = "T",
-            description = "0 is greedy. Default: the model's generation_config.json, else greedy.")
-    Double temperature;
-
-    @Option(names = "--top-k", paramLabel = "K", description = "Keep the K most likely tokens (0: all). Default: the model's generation_config.json, else all.")
-    Integer topK;
-
-    @Option(names = "--top-p", paramLabel = "P", description = "Keep the smallest set of tokens with mass >= P, in (0, 1]. Default: the model's generation_config.json, else 1.")
-    Double topP;
-
-    @Option(names = "--seed", paramLabel = "S", description = "Sampling seed (default: random, printed on stderr).")
-    Long seed;
+    @Mixin
+    SamplingOptions samplingOptions;
 
     @Option(names = "--ignore-eos", description = "Keep generating past end-of-sequence tokens.")
     boolean ignoreEos;
@@ -150,7 +140,7 @@ final class GenerateCommand implements Callable<Integer> {
         List<String> texts = PromptInputs.collect(prompts, promptsFile);
         model = SyntheticModels.resolve(modelArgument);
         ModelFolder folder = ModelFolder.open(model);
-        SamplingParams sampling = sampling(GenerationDefaults.read(model), err);
+        SamplingParams sampling = samplingOptions.resolve(GenerationDefaults.read(model), err);
         try (Tokenizer tokenizer = Tokenizer.load(model, folder.config().bosTokenId())) {
             List<Request> requests = new ArrayList<>();
             int longest = 0;
@@ -231,25 +221,6 @@ final class GenerateCommand implements Callable<Integer> {
         }
         messages.add(new ChatTemplate.Message("user", prompt));
         return messages;
-    }
-
-    private SamplingParams sampling(GenerationDefaults defaults, PrintWriter err) {
-        double t = temperature != null ? temperature : defaults.temperature();
-        int k = topK != null ? topK : (temperature != null && !defaults.doSample() ? 0 : defaults.topK());
-        double p = topP != null ? topP : (temperature != null && !defaults.doSample() ? 1 : defaults.topP());
-        long s = seed != null ? seed : new java.security.SecureRandom().nextLong();
-        SamplingParams params = new SamplingParams(t, k, p, s);
-        if (params.isGreedy() && (topK != null || topP != null)) {
-            // Greedy decoding takes the most likely token: a top-k or top-p filter would change nothing,
-            // and silently ignoring the flag hides that the run is not sampling at all.
-            throw new YalisException((topK != null ? "--top-k" : "--top-p") + " has no effect with greedy decoding"
-                    + (temperature == null ? " (no --temperature given, and the model's generation_config.json does "
-                    + "not sample)" : " (--temperature 0)") + "; add --temperature T (T > 0) to sample, or drop it");
-        }
-        if (!params.isGreedy() && seed == null) {
-            err.println("sampling with seed " + s + " (pass --seed to repeat this run)");
-        }
-        return params;
     }
 
     private static void printSummary(PrintWriter err, BatchStats stats, int prompts) {
