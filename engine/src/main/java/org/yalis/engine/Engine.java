@@ -299,8 +299,9 @@ public final class Engine implements AutoCloseable {
      * pool is back to all free when this returns. {@code listener} hears rank 0.
      */
     public List<Completion> generate(List<Request> requests, GenerationListener listener) {
-        return onEveryRank(rank -> rank.generate(requests, rank.rank() == 0 ? listener : GenerationListener.NONE))
-                .getFirst();
+        boolean cancels = listener.cancels();
+        return onEveryRank(rank -> rank.generate(requests, rank.rank() == 0 ? listener : GenerationListener.NONE,
+                cancels)).getFirst();
     }
 
     /** The logits after the last of {@code tokens}, as rank 0 has them. */

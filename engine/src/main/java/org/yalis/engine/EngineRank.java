@@ -2,6 +2,7 @@ package org.yalis.engine;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -297,10 +298,14 @@ final class EngineRank implements AutoCloseable {
      * Generates completions for {@code requests}, batched, and returns them in input order. The KV
      * pool is back to all free when this returns.
      */
-    public List<Completion> generate(List<Request> requests, GenerationListener listener) {
+    public List<Completion> generate(List<Request> requests, GenerationListener listener, boolean cancels) {
         try {
             requireSameEverywhere(world, "set of prompts and sampling parameters", requestsHash(requests));
-            List<Completion> completions = generateOnThisRank(requests, listener);
+            // Ranks as processes each hold their own listener: whether any cancels is agreed, so that every
+            // rank makes the same per-step broadcast or none does.
+            boolean anyCancels = world.size() == 1 ? cancels
+                    : Arrays.stream(world.allGatherLong(cancels ? 1 : 0)).anyMatch(flag -> flag != 0);
+            List<Completion> completions = generateOnThisRank(requests, listener, anyCancels);
             long outputs = 0;
             for (Completion completion : completions) {
                 outputs = outputs * 31 + Arrays.hashCode(completion.generatedIds());
@@ -318,6 +323,36 @@ final class EngineRank implements AutoCloseable {
         }
     }
 
+    /**
+     * Rank 0 asks the listener which unfinished requests are cancelled and tells every rank; each drops them
+     * from its scheduler and finishes them as cancelled, with the tokens they have.
+     */
+    private void cancelRequested(GenerationListener listener, List<Sequence> sequences, Completion[] completions,
+                                 Scheduler scheduler, MemorySegment cancelled, long[] firstToken, long start) {
+        if (world.rank() == 0) {
+            for (int i = 0; i < completions.length; i++) {
+                cancelled.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i,
+                        (byte) (completions[i] == null && listener.cancelled(i) ? 1 : 0));
+            }
+        }
+        if (world.size() > 1) {
+            world.broadcastBytes(cancelled, 0);
+        }
+        long now = System.nanoTime();
+        for (int i = 0; i < completions.length; i++) {
+            if (cancelled.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) == 0 || completions[i] != null) {
+                continue;
+            }
+            Sequence sequence = sequences.get(i);
+            scheduler.cancel(sequence);
+            double firstTokenMs = firstToken[i] < 0 ? millis(now - start) : millis(firstToken[i] - start);
+            RequestMetrics metrics = new RequestMetrics(sequence.promptLength(), sequence.generatedCount(),
+                    firstTokenMs, 0, firstToken[i] < 0 ? 0 : millis(now - firstToken[i]), millis(now - start));
+            completions[i] = new Completion(i, sequence.prompt(), sequence.generated(), FinishReason.CANCELLED, metrics);
+            listener.onFinish(completions[i]);
+        }
+    }
+
     private static long requestsHash(List<Request> requests) {
         StringBuilder text = new StringBuilder();
         for (Request request : requests) {
@@ -327,7 +362,7 @@ final class EngineRank implements AutoCloseable {
         return fingerprint(text.toString());
     }
 
-    private List<Completion> generateOnThisRank(List<Request> requests, GenerationListener listener) {
+    private List<Completion> generateOnThisRank(List<Request> requests, GenerationListener listener, boolean cancels) {
         List<Sequence> sequences = new ArrayList<>();
         for (int i = 0; i < requests.size(); i++) {
             sequences.add(admissible(i, requests.get(i)));
@@ -345,8 +380,16 @@ final class EngineRank implements AutoCloseable {
         int prefillTokens = 0, decodeTokens = 0, prefillSteps = 0, decodeSteps = 0;
         long prefillNanos = 0, decodeNanos = 0;
         long start = System.nanoTime();
-        try {
+        // Shared: ranks as threads read rank 0's flags from their own threads in the broadcast.
+        try (Arena cancelFlags = Arena.ofShared()) {
+            MemorySegment cancelled = cancels ? cancelFlags.allocate(requests.size()) : null;
             while (scheduler.hasUnfinished()) {
+                if (cancels) {
+                    cancelRequested(listener, sequences, completions, scheduler, cancelled, firstToken, start);
+                    if (!scheduler.hasUnfinished()) {
+                        break;
+                    }
+                }
                 ScheduledStep step = scheduler.next();
                 long stepStart = System.nanoTime();
                 for (ScheduledStep.Chunk chunk : step.chunks()) {

@@ -19,6 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import org.yalis.engine.Completion;
 import org.yalis.engine.Engine;
 import org.yalis.engine.EngineOptions;
+import org.yalis.engine.FinishReason;
 import org.yalis.engine.GenerationListener;
 import org.yalis.engine.Request;
 import org.yalis.engine.YalisException;
@@ -124,13 +125,29 @@ final class ChatCommand implements Callable<Integer> {
                 Request request = new Request(prompt, Math.min(maxNewTokens, context - prompt.length), sampling, false,
                         turn++);
                 TextStreamer streamer = new TextStreamer(tokenizer, prompt, out);
-                Completion answer = engine.generate(List.of(request), new GenerationListener() {
-                    @Override
-                    public void onToken(int requestIndex, int token) {
-                        streamer.add(token);
-                    }
-                }).getFirst();
+                // Ctrl-C while an answer streams stops that answer; at the prompt it ends the chat as usual.
+                Completion answer = Interrupts.caught(interrupted -> engine.generate(List.of(request),
+                        new GenerationListener() {
+                            @Override
+                            public void onToken(int requestIndex, int token) {
+                                streamer.add(token);
+                            }
+
+                            @Override
+                            public boolean cancels() {
+                                return true;
+                            }
+
+                            @Override
+                            public boolean cancelled(int requestIndex) {
+                                return interrupted.get();
+                            }
+                        }).getFirst());
                 streamer.finish();
+                if (answer.finishReason() == FinishReason.CANCELLED) {
+                    err.println("(answer stopped)");
+                    err.flush();
+                }
                 conversation.add(new ChatTemplate.Message("user", line));
                 conversation.add(new ChatTemplate.Message("assistant",
                         tokenizer.continuation(prompt, answer.generatedIds()).strip()));

@@ -130,6 +130,13 @@ public final class Scheduler {
         }
     }
 
+    /** {@code sequence} stops wherever it is, waiting or running: its blocks go back to the pool. */
+    public void cancel(Sequence sequence) {
+        waiting.remove(sequence);
+        running.remove(sequence);
+        sequence.blockTable().release();
+    }
+
     /** {@code sequence} is done: its blocks go back to the pool. */
     public void finish(Sequence sequence) {
         running.remove(sequence);
