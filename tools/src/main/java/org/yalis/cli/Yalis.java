@@ -28,7 +28,10 @@ public final class Yalis implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: use generate, synth or info");
+        List<String> commands = spec.commandLine().getSubcommands().keySet().stream()
+                .filter(name -> !name.equals("help")).toList();
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: use one of "
+                + String.join(", ", commands));
     }
 
     public static void main(String[] args) {
@@ -36,7 +39,10 @@ public final class Yalis implements Runnable {
     }
 
     /** Runs the command line with the given streams and returns the exit code (tests call this). */
-    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+    public static int execute(String[] args, PrintWriter userOut, PrintWriter err) {
+        // An error while text streams to stdout starts on a line of its own, not glued to the text.
+        LineTracker tracker = new LineTracker(userOut);
+        PrintWriter out = new PrintWriter(tracker, true);
         CommandLine commandLine = new CommandLine(new Yalis());
         commandLine.setOut(out);
         commandLine.setErr(err);
@@ -54,6 +60,9 @@ public final class Yalis implements Runnable {
             return EXIT_USAGE;
         });
         commandLine.setExecutionExceptionHandler((exception, failed, parseResult) -> {
+            if (tracker.midLine()) {
+                out.println();
+            }
             err.println("error: " + describe(exception));
             if (System.getenv("YALIS_DEBUG") != null) {
                 exception.printStackTrace(err);
@@ -61,7 +70,41 @@ public final class Yalis implements Runnable {
             err.flush();
             return EXIT_ERROR;
         });
-        return commandLine.execute(args);
+        int code = commandLine.execute(args);
+        out.flush();
+        return code;
+    }
+
+    /** Passes text on, remembering whether the last character written ended a line. */
+    private static final class LineTracker extends java.io.Writer {
+        private final java.io.Writer target;
+        private boolean midLine;
+
+        LineTracker(java.io.Writer target) {
+            this.target = target;
+        }
+
+        boolean midLine() {
+            return midLine;
+        }
+
+        @Override
+        public void write(char[] text, int offset, int length) throws java.io.IOException {
+            if (length > 0) {
+                midLine = text[offset + length - 1] != '\n';
+            }
+            target.write(text, offset, length);
+        }
+
+        @Override
+        public void flush() throws java.io.IOException {
+            target.flush();
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            target.close();
+        }
     }
 
     static String describe(Throwable exception) {

@@ -345,6 +345,7 @@ class GenerateErrorsTest {
         assertTrue(last.contains("weights are finite"), last);
         assertFalse(run.err().contains("\tat ") || run.err().contains("Exception"), run.err());
         assertEquals("hi", run.out().strip(), "the prompt, and nothing sampled from NaN after it");
+        assertEquals("hi\n", run.out(), "the streamed line is ended, so the error in a terminal starts on its own");
     }
 
     @Test
@@ -636,7 +637,7 @@ class GenerateErrorsTest {
 
     @Test
     void noCommand() {
-        assertCleanError(yalis(), Yalis.EXIT_USAGE, "missing command");
+        assertCleanError(yalis(), Yalis.EXIT_USAGE, "missing command: use one of generate, chat, bench, comm-bench");
     }
 
     // --- special files, oversized values, every numeric flag out of range -------------------------
