@@ -73,7 +73,7 @@ public final class Engine implements AutoCloseable {
         // Refused before any rank starts: a grid the model cannot be split over, or more ranks-as-threads
         // than the machine can run (a typo of --tp 1000 would start a thousand loading threads).
         org.yalis.engine.parallel.GridPlan.checkDivisible(folder.config(), options.tpRows(), options.tpCols());
-        int maxLocalRanks = EngineOptions.MAX_THREADS_PER_CPU * Runtime.getRuntime().availableProcessors();
+        int maxLocalRanks = EngineOptions.maxThreadsHere();
         if (size > maxLocalRanks) {
             throw new YalisException(size + " ranks as threads of one process is more than " + EngineOptions.MAX_THREADS_PER_CPU
                     + " per logical CPU (" + maxLocalRanks + " here); run the ranks as processes (--collective mpi "

@@ -39,11 +39,16 @@ public record EngineOptions(Path model, String device, int threads, WeightPlacem
     /** Compute threads beyond this many per logical CPU are refused (a typo of 100000 would start them all). */
     public static final int MAX_THREADS_PER_CPU = 4;
 
+    /** The most threads (compute threads, or ranks as threads) one process may start on this machine. */
+    public static int maxThreadsHere() {
+        return MAX_THREADS_PER_CPU * Runtime.getRuntime().availableProcessors();
+    }
+
     public EngineOptions {
         if (threads < 1) {
             throw new YalisException("--threads must be at least 1, got " + threads);
         }
-        int maxThreads = MAX_THREADS_PER_CPU * Runtime.getRuntime().availableProcessors();
+        int maxThreads = maxThreadsHere();
         if (threads > maxThreads) {
             throw new YalisException("--threads must be at most " + MAX_THREADS_PER_CPU + " per logical CPU (" + maxThreads
                     + " here), got " + threads + "; more threads than cores only wait for each other");

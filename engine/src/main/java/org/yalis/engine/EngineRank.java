@@ -3,6 +3,7 @@ package org.yalis.engine;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -331,7 +332,7 @@ final class EngineRank implements AutoCloseable {
                                  Scheduler scheduler, MemorySegment cancelled, long[] firstToken, long start) {
         if (world.rank() == 0) {
             for (int i = 0; i < completions.length; i++) {
-                cancelled.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i,
+                cancelled.set(ValueLayout.JAVA_BYTE, i,
                         (byte) (completions[i] == null && listener.cancelled(i) ? 1 : 0));
             }
         }
@@ -340,7 +341,7 @@ final class EngineRank implements AutoCloseable {
         }
         long now = System.nanoTime();
         for (int i = 0; i < completions.length; i++) {
-            if (cancelled.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) == 0 || completions[i] != null) {
+            if (cancelled.get(ValueLayout.JAVA_BYTE, i) == 0 || completions[i] != null) {
                 continue;
             }
             Sequence sequence = sequences.get(i);

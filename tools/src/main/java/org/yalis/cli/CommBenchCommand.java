@@ -106,7 +106,7 @@ final class CommBenchCommand implements Callable<Integer> {
         if (ranks < 1) {
             throw new YalisException("--ranks must be at least 1, got " + ranks);
         }
-        int maxLocalRanks = EngineOptions.MAX_THREADS_PER_CPU * Runtime.getRuntime().availableProcessors();
+        int maxLocalRanks = EngineOptions.maxThreadsHere();
         if (collective.equals("local") && ranks > maxLocalRanks) {
             throw new YalisException("--ranks " + ranks + " in-process ranks are threads: at most "
                     + EngineOptions.MAX_THREADS_PER_CPU + " per logical CPU (" + maxLocalRanks + " here); for more, run "

@@ -60,6 +60,10 @@ public final class Soak {
     record Sample(int generations, long rssBytes, long nmtCommittedBytes, long engineNativeBytes) {
     }
 
+    /** Committed native memory by NMT: the JVM's (less heap and JIT scratch), and the engine's off-heap part. */
+    record NativeMemory(long jvmBytes, long engineBytes) {
+    }
+
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
             System.err.println("usage: Soak MODEL_DIR [GENERATIONS] [MAX_SECONDS] [SEED]");
@@ -131,11 +135,11 @@ public final class Soak {
                 done += batch;
                 if (done >= nextSample) {
                     System.gc();
-                    long[] nmt = nmtCommittedBytes();
-                    samples.add(new Sample(done - warmUp, residentBytes(), nmt[0], nmt[1]));
+                    NativeMemory nmt = nativeMemory();
+                    samples.add(new Sample(done - warmUp, residentBytes(), nmt.jvmBytes(), nmt.engineBytes()));
                     System.err.printf(Locale.ROOT, "soak: %d generations, %d preemptions, RSS %.1f MiB, NMT %.1f MiB"
                                     + " (the engine's off-heap memory %.3f MiB)%n", done, preemptions,
-                            samples.getLast().rssBytes() / 1048576.0, nmt[0] / 1048576.0, nmt[1] / 1048576.0);
+                            samples.getLast().rssBytes() / 1048576.0, nmt.jvmBytes() / 1048576.0, nmt.engineBytes() / 1048576.0);
                     nextSample = Math.min(total, nextSample + Math.max(1, generations / 10));
                 }
                 if (failures.size() > 20) {
@@ -238,22 +242,22 @@ public final class Soak {
      * go with compilations); and its "Other" category alone, where the engine's own off-heap memory is
      * (weights, activations, the KV pool: every {@code Arena} allocation). Zeros when NMT is off.
      */
-    static long[] nmtCommittedBytes() {
+    static NativeMemory nativeMemory() {
         try {
             String text = ManagementFactory.getPlatformMBeanServer().invoke(
                     new ObjectName("com.sun.management:type=DiagnosticCommand"), "vmNativeMemory",
                     new Object[] {new String[] {"summary"}}, new String[] {String[].class.getName()}).toString();
             Matcher total = Pattern.compile("Total: reserved=(\\d+)KB, committed=(\\d+)KB").matcher(text);
             if (!total.find()) {
-                return new long[2];
+                return new NativeMemory(0, 0);
             }
             long committedKb = Long.parseLong(total.group(2));
             for (String transient_ : List.of("Java Heap", "Compiler", "Arena Chunk")) {
                 committedKb -= category(text, transient_);
             }
-            return new long[] {committedKb * 1024, category(text, "Other") * 1024};
+            return new NativeMemory(committedKb * 1024, category(text, "Other") * 1024);
         } catch (Exception e) {
-            return new long[2];
+            return new NativeMemory(0, 0);
         }
     }
 
