@@ -304,6 +304,24 @@ public final class Engine implements AutoCloseable {
                 cancels)).getFirst();
     }
 
+    /**
+     * Runs the requests {@code feed} admits, as they come, until it closes and the batch is empty (see
+     * {@link OnlineEngine}); only rank 0's feed is asked. {@code listener} hears rank 0.
+     */
+    public BatchStats serve(RequestFeed feed, GenerationListener listener) {
+        return onEveryRank(rank -> rank.serve(feed, rank.rank() == 0 ? listener : GenerationListener.NONE)).getFirst();
+    }
+
+    /** Checks one request against the context and the KV pool, as {@link #check} does. */
+    public void checkOne(Request request) {
+        first().check(List.of(request));
+    }
+
+    /** The longest sequence (prompt and generated tokens) this engine was loaded for. */
+    public int maxSequenceLength() {
+        return first().maxSequenceLength();
+    }
+
     /** The logits after the last of {@code tokens}, as rank 0 has them. */
     public float[] lastPositionLogits(int[] tokens) {
         return onEveryRank(rank -> rank.lastPositionLogits(tokens)).getFirst();

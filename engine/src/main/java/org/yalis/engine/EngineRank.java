@@ -1,11 +1,6 @@
 package org.yalis.engine;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -17,7 +12,6 @@ import java.util.function.BiConsumer;
 import org.yalis.engine.attention.Attention;
 import org.yalis.engine.attention.AttentionBackend;
 import org.yalis.engine.attention.AttentionBackends;
-import org.yalis.engine.attention.AttentionBatch;
 import org.yalis.engine.attention.AttentionSpec;
 import org.yalis.engine.checkpoint.Checkpoint;
 import org.yalis.engine.comm.CommStats;
@@ -37,15 +31,12 @@ import org.yalis.engine.model.LlamaModel;
 import org.yalis.engine.model.LocalShape;
 import org.yalis.engine.model.ModelFolder;
 import org.yalis.engine.model.Phase;
-import org.yalis.engine.model.StepInput;
 import org.yalis.engine.parallel.GridPlan;
 import org.yalis.engine.parallel.RankGrid;
 import org.yalis.engine.parallel.ShardingPlan;
 import org.yalis.engine.parallel.SingleRankPlan;
-import org.yalis.engine.sample.Sampler;
 import org.yalis.engine.sample.SamplingParams;
 import org.yalis.engine.sched.ScheduledStep;
-import org.yalis.engine.sched.Scheduler;
 import org.yalis.engine.sched.Sequence;
 import org.yalis.engine.tensor.ComputeBackend;
 import org.yalis.engine.tensor.DType;
@@ -77,9 +68,8 @@ final class EngineRank implements AutoCloseable {
     private final Profiler profiler;
     /** The phase of the step being run: per-phase collectives read it. */
     private final AtomicReference<Phase> phase;
+    private final GenerationLoop loop;
     private BatchStats lastStats;
-    /** Where the greedy tokens of a step are picked on the backend: one int per sampled sequence. */
-    private Tensor greedyTokens;
 
     private EngineRank(EngineOptions options, Communicator world, List<Communicator> groups, ModelFolder folder,
                        Arena checkpointArena,
@@ -98,6 +88,8 @@ final class EngineRank implements AutoCloseable {
         this.maxSequenceLength = maxSequenceLength;
         this.profiler = profiler;
         this.phase = phase;
+        this.loop = new GenerationLoop(world, backend, model, attention, pool, options.maxBatch(), eosTokenIds, profiler,
+                phase, this::check);
     }
 
     /**
@@ -290,6 +282,10 @@ final class EngineRank implements AutoCloseable {
         return options;
     }
 
+    int maxSequenceLength() {
+        return maxSequenceLength;
+    }
+
     /** Totals of the last {@link #generate} call. */
     public BatchStats lastStats() {
         return lastStats;
@@ -324,36 +320,6 @@ final class EngineRank implements AutoCloseable {
         }
     }
 
-    /**
-     * Rank 0 asks the listener which unfinished requests are cancelled and tells every rank; each drops them
-     * from its scheduler and finishes them as cancelled, with the tokens they have.
-     */
-    private void cancelRequested(GenerationListener listener, List<Sequence> sequences, Completion[] completions,
-                                 Scheduler scheduler, MemorySegment cancelled, long[] firstToken, long start) {
-        if (world.rank() == 0) {
-            for (int i = 0; i < completions.length; i++) {
-                cancelled.set(ValueLayout.JAVA_BYTE, i,
-                        (byte) (completions[i] == null && listener.cancelled(i) ? 1 : 0));
-            }
-        }
-        if (world.size() > 1) {
-            world.broadcastBytes(cancelled, 0);
-        }
-        long now = System.nanoTime();
-        for (int i = 0; i < completions.length; i++) {
-            if (cancelled.get(ValueLayout.JAVA_BYTE, i) == 0 || completions[i] != null) {
-                continue;
-            }
-            Sequence sequence = sequences.get(i);
-            scheduler.cancel(sequence);
-            double firstTokenMs = firstToken[i] < 0 ? millis(now - start) : millis(firstToken[i] - start);
-            RequestMetrics metrics = new RequestMetrics(sequence.promptLength(), sequence.generatedCount(),
-                    firstTokenMs, 0, firstToken[i] < 0 ? 0 : millis(now - firstToken[i]), millis(now - start));
-            completions[i] = new Completion(i, sequence.prompt(), sequence.generated(), FinishReason.CANCELLED, metrics);
-            listener.onFinish(completions[i]);
-        }
-    }
-
     private static long requestsHash(List<Request> requests) {
         StringBuilder text = new StringBuilder();
         for (Request request : requests) {
@@ -364,148 +330,55 @@ final class EngineRank implements AutoCloseable {
     }
 
     private List<Completion> generateOnThisRank(List<Request> requests, GenerationListener listener, boolean cancels) {
-        List<Sequence> sequences = new ArrayList<>();
+        // Checked before anything runs: a request that cannot run fails the call, not the batch halfway.
         for (int i = 0; i < requests.size(); i++) {
-            sequences.add(admissible(i, requests.get(i)));
+            check(i, requests.get(i));
         }
-        Scheduler scheduler = new Scheduler(pool, options.maxBatch(), model.maxStepTokens());
-        sequences.forEach(scheduler::add);
         Completion[] completions = new Completion[requests.size()];
-        long[] firstScheduled = new long[requests.size()];
-        long[] firstToken = new long[requests.size()];
-        Arrays.fill(firstScheduled, -1);
-        Arrays.fill(firstToken, -1);
-        int vocab = model.shape().vocab();
-        float[] logits = new float[0];
-        int[] greedyIds = new int[0];
-        int prefillTokens = 0, decodeTokens = 0, prefillSteps = 0, decodeSteps = 0;
-        long prefillNanos = 0, decodeNanos = 0;
-        long start = System.nanoTime();
-        // Shared: ranks as threads read rank 0's flags from their own threads in the broadcast.
-        try (Arena cancelFlags = Arena.ofShared()) {
-            MemorySegment cancelled = cancels ? cancelFlags.allocate(requests.size()) : null;
-            while (scheduler.hasUnfinished()) {
-                if (cancels) {
-                    cancelRequested(listener, sequences, completions, scheduler, cancelled, firstToken, start);
-                    if (!scheduler.hasUnfinished()) {
-                        break;
-                    }
-                }
-                ScheduledStep step = scheduler.next();
-                long stepStart = System.nanoTime();
-                for (ScheduledStep.Chunk chunk : step.chunks()) {
-                    int index = chunk.sequence().index();
-                    if (firstScheduled[index] < 0) {
-                        firstScheduled[index] = stepStart;
-                    }
-                }
-                phase.set(step.phase());
-                if (profiler != null) {
-                    profiler.beginStep(step.phase());
-                }
-                Tensor logitsOnDevice = model.forward(stepInput(step), attention);
-                requireFiniteLogits(logitsOnDevice, step, prefillSteps + decodeSteps);
-                // A step whose sequences all sample greedily takes its tokens from the backend's argmax (the
-                // same choice as Sampler's): one int per sequence comes back instead of a vocabulary of floats.
-                boolean greedy = allGreedy(step, requests);
-                if (greedy) {
-                    int rows = logitsOnDevice.rows();
-                    if (greedyTokens == null || greedyTokens.rows() < rows) {
-                        greedyTokens = backend.allocate(DType.I32, Math.max(rows, options.maxBatch()), 1);
-                    }
-                    Tensor picked = greedyTokens.firstRows(rows);
-                    backend.argmaxRows(logitsOnDevice, picked);
-                    if (greedyIds.length < rows) {
-                        greedyIds = new int[rows];
-                    }
-                    backend.copyToHost(picked, greedyIds);
-                } else {
-                    if (logits.length < logitsOnDevice.elementCount()) {
-                        logits = new float[(int) logitsOnDevice.elementCount()];
-                    }
-                    backend.copyToHost(logitsOnDevice, logits);
-                }
-                if (profiler != null) {
-                    profiler.endStep(step.tokens());
-                }
-                long stepEnd = System.nanoTime();
-                scheduler.completed(step);
-                if (step.phase() == Phase.PREFILL) {
-                    prefillSteps++;
-                    prefillTokens += step.tokens();
-                    prefillNanos += stepEnd - stepStart;
-                } else {
-                    decodeSteps++;
-                    decodeTokens += step.tokens();
-                    decodeNanos += stepEnd - stepStart;
-                }
-                int row = 0;
-                for (ScheduledStep.Chunk chunk : step.chunks()) {
-                    if (!chunk.samples()) {
-                        continue;
-                    }
-                    Sequence sequence = chunk.sequence();
-                    Request request = requests.get(sequence.index());
-                    int token = greedy ? greedyIds[row++] : Sampler.sample(logits, row++ * vocab, vocab,
-                            request.sampling(), request.samplingStream(sequence.index()), sequence.generatedCount());
-                    sequence.append(token);
-                    if (firstToken[sequence.index()] < 0) {
-                        firstToken[sequence.index()] = stepEnd;
-                    }
-                    listener.onToken(sequence.index(), token);
-                    FinishReason reason = finishReason(sequence, request, token);
-                    if (reason != null) {
-                        scheduler.finish(sequence);
-                        int index = sequence.index();
-                        RequestMetrics metrics = new RequestMetrics(sequence.promptLength(), sequence.generatedCount(),
-                                millis(firstToken[index] - start), millis(firstToken[index] - firstScheduled[index]),
-                                millis(stepEnd - firstToken[index]), millis(stepEnd - start));
-                        completions[index] = new Completion(index, sequence.prompt(), sequence.generated(), reason,
-                                metrics);
-                        listener.onFinish(completions[index]);
-                    }
-                }
+        GenerationListener collecting = new GenerationListener() {
+            @Override
+            public boolean cancels() {
+                return listener.cancels();
             }
-        } finally {
-            // Whatever happened, the blocks of unfinished sequences go back to the pool.
-            for (Sequence sequence : sequences) {
-                sequence.blockTable().release();
+
+            @Override
+            public boolean cancelled(int requestIndex) {
+                return listener.cancelled(requestIndex);
             }
-        }
-        lastStats = new BatchStats(prefillTokens, millis(prefillNanos), prefillSteps, decodeTokens, millis(decodeNanos),
-                decodeSteps, scheduler.preemptions(), millis(System.nanoTime() - start), scheduler.prefixHitTokens());
+
+            @Override
+            public void onToken(int requestIndex, int token) {
+                listener.onToken(requestIndex, token);
+            }
+
+            @Override
+            public void onFinish(Completion completion) {
+                completions[completion.index()] = completion;
+                listener.onFinish(completion);
+            }
+
+            @Override
+            public void onStep(StepReport report) {
+                listener.onStep(report);
+            }
+        };
+        lastStats = loop.run(new BatchFeed(requests, collecting), collecting, cancels && world.size() > 1);
         return List.of(completions);
     }
 
     /**
-     * A NaN or infinite logit would be sampled as if it meant something (greedy argmax skips NaN; a
-     * softmax of infinities is NaN): stop with the step and the prompts instead. The weights were checked
-     * finite at load, so this is the computation overflowing.
+     * Runs requests as {@code feed} admits them until it closes and the batch is empty (a server's loop):
+     * rank 0's feed decides, and with several ranks its admissions reach every rank before each step.
+     * {@code listener} hears this rank.
      */
-    private void requireFiniteLogits(Tensor logits, ScheduledStep step, int stepNumber) {
-        if (logits.rows() == 0 || !backend.holdsNonFinite(logits).orElse(false)) {
-            return;
+    public BatchStats serve(RequestFeed feed, GenerationListener listener) {
+        try {
+            lastStats = loop.run(feed, listener, world.size() > 1);
+            return lastStats;
+        } catch (RuntimeException | Error e) {
+            world.abort(e);
+            throw e;
         }
-        List<Integer> prompts = new ArrayList<>();
-        for (ScheduledStep.Chunk chunk : step.chunks()) {
-            if (chunk.samples()) {
-                prompts.add(chunk.sequence().index() + 1);
-            }
-        }
-        throw new YalisException("step " + (stepNumber + 1) + " (" + step.phase().name().toLowerCase(java.util.Locale.ROOT)
-                + ") computed NaN or infinite logits for prompt(s) " + prompts + " although the weights are finite: "
-                + "the activations overflowed the f32 range; check that the weights are the model's own (a norm or scale "
-                + "far too large?)");
-    }
-
-    /** Whether every sequence that samples in {@code step} samples greedily. */
-    private static boolean allGreedy(ScheduledStep step, List<Request> requests) {
-        for (ScheduledStep.Chunk chunk : step.chunks()) {
-            if (chunk.samples() && !requests.get(chunk.sequence().index()).sampling().isGreedy()) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /**
@@ -534,7 +407,7 @@ final class EngineRank implements AutoCloseable {
                 int count = Math.min(model.maxStepTokens(), tokens.length - start);
                 boolean last = start + count == tokens.length;
                 phase.set(Phase.PREFILL);
-                logits = model.forward(stepInput(new ScheduledStep(Phase.PREFILL,
+                logits = model.forward(StepBuilder.stepInput(new ScheduledStep(Phase.PREFILL,
                         List.of(new ScheduledStep.Chunk(sequence, start, count, last)))), attention);
             }
             float[] host = new float[model.shape().vocab()];
@@ -596,56 +469,6 @@ final class EngineRank implements AutoCloseable {
                     + " is " + context + " (max_position_embeddings), leaving no room to generate; shorten it to at"
                     + " most " + (context - 1) + " tokens");
         }
-    }
-
-    private FinishReason finishReason(Sequence sequence, Request request, int token) {
-        if (!request.ignoreEos() && eosTokenIds.contains(token)) {
-            return FinishReason.STOP;
-        }
-        if (sequence.generatedCount() >= request.maxNewTokens() || sequence.length() >= sequence.maxLength()) {
-            return FinishReason.LENGTH;
-        }
-        return null;
-    }
-
-    /** Flattens a scheduled step into the model's input: tokens, positions, cache slots, sampled rows. */
-    private StepInput stepInput(ScheduledStep step) {
-        int tokens = step.tokens();
-        int sequences = step.chunks().size();
-        int[] tokenIds = new int[tokens];
-        int[] positions = new int[tokens];
-        int[] slots = new int[tokens];
-        int[] queryStarts = new int[sequences];
-        int[] queryLengths = new int[sequences];
-        int[] contextLengths = new int[sequences];
-        int[][] blockTables = new int[sequences][];
-        int[] logitRows = new int[step.sampledSequences()];
-        int row = 0;
-        int sampled = 0;
-        for (int s = 0; s < sequences; s++) {
-            ScheduledStep.Chunk chunk = step.chunks().get(s);
-            Sequence sequence = chunk.sequence();
-            queryStarts[s] = row;
-            queryLengths[s] = chunk.count();
-            contextLengths[s] = chunk.start() + chunk.count();
-            blockTables[s] = sequence.blockTable().blocks();
-            for (int i = 0; i < chunk.count(); i++) {
-                int position = chunk.start() + i;
-                tokenIds[row] = sequence.tokenAt(position);
-                positions[row] = position;
-                slots[row] = sequence.blockTable().slot(position);
-                row++;
-            }
-            if (chunk.samples()) {
-                logitRows[sampled++] = row - 1;
-            }
-        }
-        return new StepInput(step.phase(), tokenIds, positions,
-                new AttentionBatch(queryStarts, queryLengths, contextLengths, blockTables, slots), logitRows);
-    }
-
-    private static double millis(long nanos) {
-        return nanos / 1e6;
     }
 
     int rank() {

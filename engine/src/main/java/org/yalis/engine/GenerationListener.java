@@ -29,4 +29,8 @@ public interface GenerationListener {
 
     default void onFinish(Completion completion) {
     }
+
+    /** After every step, with the state of the batch and the KV pool. */
+    default void onStep(StepReport report) {
+    }
 }

@@ -34,6 +34,7 @@ import org.yalis.engine.model.ModelFolder;
 import org.yalis.engine.sample.SamplingParams;
 import org.yalis.engine.synth.SyntheticModels;
 import org.yalis.engine.tokenizer.ChatTemplate;
+import org.yalis.engine.tokenizer.TextStream;
 import org.yalis.engine.tokenizer.Tokenizer;
 
 /** {@code yalis generate}: completes prompts with a model, as a batch. */
@@ -75,60 +76,12 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--ignore-eos", description = "Keep generating past end-of-sequence tokens.")
     boolean ignoreEos;
 
-    @Option(names = "--device", paramLabel = "NAME", defaultValue = "cpu",
-            description = "Compute backend: cpu, or cuda (one GPU per rank: the local rank's). Default: ${DEFAULT-VALUE}.")
-    String device;
-
-    @Option(names = "--attention", paramLabel = "NAME",
-            description = "Attention backend (see 'yalis info'). Default: the one named like --device.")
-    String attention;
-
-    @Option(names = "--cuda-graphs", description = "Replay decode steps from CUDA graphs (needs --device cuda): one "
-            + "launch per step instead of hundreds.")
-    boolean cudaGraphs;
+    @Option(names = "--stop", paramLabel = "TEXT", description = "End a completion where TEXT begins (not "
+            + "included); repeat for several. Default: none.")
+    List<String> stops = new ArrayList<>();
 
     @Mixin
-    TensorParallelOptions tensorParallel = new TensorParallelOptions();
-
-    @Mixin
-    CpuComputeOptions cpuCompute = new CpuComputeOptions();
-
-    @Option(names = "--collective", paramLabel = "NAME", defaultValue = "local",
-            description = "Collective backend between ranks: local (ranks as threads of this process), mpi "
-                    + "(ranks as processes: mpirun -np N bin/yalis ...) or nccl (as mpi, GPU buffers; needs --device cuda).")
-    String collective;
-
-    @Option(names = "--collective-prefill", paramLabel = "NAME", description = "Collective backend for prefill steps (default: --collective).")
-    String collectivePrefill;
-
-    @Option(names = "--collective-decode", paramLabel = "NAME", description = "Collective backend for decode steps (default: --collective).")
-    String collectiveDecode;
-
-    @Option(names = "--kv-block-size", paramLabel = "N", defaultValue = "16", description = "Tokens per KV block.")
-    int kvBlockSize;
-
-    @Option(names = "--kv-cache-memory", paramLabel = "SIZE",
-            description = "KV pool size, e.g. 512MiB (default: enough for the batch, at most half the free memory).")
-    String kvCacheMemory;
-
-    @Option(names = "--threads", paramLabel = "N", description = "Compute threads (default: one per core).")
-    Integer threads;
-
-    @Option(names = "--weights", paramLabel = "copy|mmap", defaultValue = "copy",
-            description = "Keep weights in huge-page memory (copy, faster) or in the mapped file (mmap).")
-    String weights;
-
-    @Option(names = "--max-batch", paramLabel = "N", defaultValue = "64", description = "Most sequences decoding at once.")
-    int maxBatch;
-
-    @Option(names = "--no-prefix-cache", description = "Compute every prompt in full instead of reusing the keys and "
-            + "values of full KV blocks an earlier prompt with the same prefix computed (automatic prefix caching, "
-            + "on by default).")
-    boolean noPrefixCache;
-
-    @Option(names = "--max-step-tokens", paramLabel = "N", defaultValue = "512",
-            description = "Most prompt tokens per prefill step; longer prompts are prefilled in chunks.")
-    int maxStepTokens;
+    EngineFlags engineFlags = new EngineFlags();
 
     @Option(names = "--json", description = "Print one JSON object per prompt on stdout, in input order.")
     boolean json;
@@ -157,19 +110,9 @@ final class GenerateCommand implements Callable<Integer> {
                 requests.add(new Request(ids, maxNewTokens, sampling, ignoreEos));
                 longest = Math.max(longest, ids.length + maxNewTokens);
             }
-            int[] grid = tensorParallel.grid(TensorParallelOptions.multiProcess(collective, collectivePrefill,
-                    collectiveDecode));
-            EngineOptions options = cpuCompute.applyTo(EngineOptions.builder(model).device(device)
-                    .threads(threads == null ? LaunchEnvironment.threadsPerProcess(CpuTopology.physicalCores()) : threads)
-                    .weights(WeightPlacement.parse(weights)).attention(attention == null ? device : attention).kvBlockSize(kvBlockSize)
-                    .kvCacheBytes(kvCacheMemory == null ? 0 : Sizes.parse(kvCacheMemory, "--kv-cache-memory"))
-                    // No more sequences run at once than there are prompts: the default KV pool is sized for this.
-                    .maxBatch(Math.min(maxBatch, Math.max(1, requests.size())))
-                    .maxStepTokens(maxStepTokens).maxSequenceLength(Math.min(longest, folder.config().maxPositions()))
-                    .tensorParallel(grid[0], grid[1]).collective(collective)
-                    .collectivePrefill(collectivePrefill == null ? collective : collectivePrefill)
-                    .collectiveDecode(collectiveDecode == null ? collective : collectiveDecode)
-                    .cudaGraphs(cudaGraphs).prefixCache(!noPrefixCache)).build();
+            // No more sequences run at once than there are prompts: the default KV pool is sized for this.
+            EngineOptions options = engineFlags.options(model, Math.min(engineFlags.maxBatch, Math.max(1, requests.size())),
+                    Math.min(longest, folder.config().maxPositions()));
             LoadProgress progress = LoadProgress.forStderr(err);
             try (Engine engine = Engine.load(folder, options, progress)) {
                 progress.done();
@@ -186,11 +129,13 @@ final class GenerateCommand implements Callable<Integer> {
                 if (reports) {
                     err.printf(Locale.ROOT, "loaded %s: %d layers, hidden %d, %s weights on %s (%d threads), %s, KV "
                                     + "cache %s in %d blocks of %d tokens%n", model.getFileName(), folder.config().layers(),
-                            folder.config().hiddenSize(), weights, device, options.threads(), parallelism(options),
-                            Sizes.format(engine.kvCacheBytes()), engine.kvPool().totalBlocks(), kvBlockSize);
+                            folder.config().hiddenSize(), engineFlags.weights, engineFlags.device, options.threads(),
+                            EngineFlags.parallelism(options),
+                            Sizes.format(engine.kvCacheBytes()), engine.kvPool().totalBlocks(), engineFlags.kvBlockSize);
                 }
                 GenerationListener printer = !reports ? GenerationListener.NONE
-                        : json ? new JsonPrinter(out, texts, tokenizer) : new TextPrinter(out, texts, requests, tokenizer);
+                        : json ? new JsonPrinter(out, texts, requests, tokenizer, stops)
+                        : new TextPrinter(out, texts, requests, tokenizer, stops);
                 List<Completion> completions = engine.generate(requests, printer);
                 if (engine.kvPool().freeBlocks() != engine.kvPool().totalBlocks()) {
                     throw new IllegalStateException("KV blocks leaked: " + engine.kvPool().freeBlocks() + " of "
@@ -203,16 +148,6 @@ final class GenerateCommand implements Callable<Integer> {
         }
         return 0;
     }
-
-    private static String parallelism(EngineOptions options) {
-        if (options.ranks() == 1) {
-            return "1 rank";
-        }
-        String collectives = options.collectivePrefill().equals(options.collectiveDecode()) ? options.collectivePrefill()
-                : "prefill " + options.collectivePrefill() + ", decode " + options.collectiveDecode();
-        return options.ranks() + " ranks (" + options.tpRows() + "x" + options.tpCols() + " grid, " + collectives + ")";
-    }
-
 
     private List<ChatTemplate.Message> conversation(String prompt) {
         List<ChatTemplate.Message> messages = new ArrayList<>();
@@ -248,19 +183,76 @@ final class GenerateCommand implements Callable<Integer> {
         return Math.round(value * 1000) / 1000.0;
     }
 
+    /**
+     * Each prompt's text as it is generated, cut at the first --stop string: a prompt whose text reached
+     * one is cancelled before the next step (so no token follows it) and finishes as a stop. Texts are
+     * decoded token by token only when something needs them then (stop strings, or one prompt streaming);
+     * otherwise once, at the end.
+     */
+    private abstract static class Printer implements GenerationListener {
+        final List<String> texts;
+        final Tokenizer tokenizer;
+        private final TextStream[] streams;
+        private final boolean incremental;
+        private final boolean stops;
+
+        Printer(List<String> texts, List<Request> requests, Tokenizer tokenizer, List<String> stops, boolean streaming) {
+            this.texts = texts;
+            this.tokenizer = tokenizer;
+            this.stops = !stops.isEmpty();
+            this.incremental = this.stops || streaming;
+            this.streams = new TextStream[requests.size()];
+            for (int i = 0; i < streams.length; i++) {
+                streams[i] = new TextStream(tokenizer, requests.get(i).promptIds(), stops);
+            }
+        }
+
+        @Override
+        public boolean cancels() {
+            return stops;
+        }
+
+        @Override
+        public boolean cancelled(int requestIndex) {
+            return streams[requestIndex].stopped();
+        }
+
+        @Override
+        public void onToken(int requestIndex, int token) {
+            if (incremental) {
+                released(requestIndex, streams[requestIndex].add(token));
+            }
+        }
+
+        /** Text of prompt {@code index} that is final now (for streaming). */
+        void released(int index, String piece) {
+        }
+
+        /** The rest of the text of a finished prompt, not yet released. */
+        String rest(Completion completion) {
+            return incremental ? streams[completion.index()].finish() : "";
+        }
+
+        String text(Completion completion) {
+            return incremental ? streams[completion.index()].text()
+                    : tokenizer.continuation(completion.promptIds(), completion.generatedIds());
+        }
+
+        String finishReason(Completion completion) {
+            return incremental && streams[completion.index()].stopped() ? "stop" : completion.finishReason().label();
+        }
+    }
+
     /** --json: one object per prompt, printed in input order as soon as all earlier ones are done. */
-    private static final class JsonPrinter implements GenerationListener {
+    private static final class JsonPrinter extends Printer {
         private final PrintWriter out;
-        private final List<String> texts;
-        private final Tokenizer tokenizer;
         private final Completion[] done;
         private final ObjectMapper mapper = new ObjectMapper();
         private int nextToPrint;
 
-        JsonPrinter(PrintWriter out, List<String> texts, Tokenizer tokenizer) {
+        JsonPrinter(PrintWriter out, List<String> texts, List<Request> requests, Tokenizer tokenizer, List<String> stops) {
+            super(texts, requests, tokenizer, stops, false);
             this.out = out;
-            this.texts = texts;
-            this.tokenizer = tokenizer;
             this.done = new Completion[texts.size()];
         }
 
@@ -273,8 +265,8 @@ final class GenerateCommand implements Callable<Integer> {
                 line.put("prompt", texts.get(nextToPrint));
                 line.put("prompt_ids", c.promptIds());
                 line.put("generated_ids", c.generatedIds());
-                line.put("text", tokenizer.continuation(c.promptIds(), c.generatedIds()));
-                line.put("finish_reason", c.finishReason().label());
+                line.put("text", text(c));
+                line.put("finish_reason", finishReason(c));
                 line.put("metrics", metrics(c.metrics()));
                 try {
                     out.println(mapper.writeValueAsString(line));
@@ -291,46 +283,43 @@ final class GenerateCommand implements Callable<Integer> {
      * Plain text: one prompt streams token by token after its prompt text; a batch prints each
      * completion, in input order, as soon as it and all earlier ones are done.
      */
-    private static final class TextPrinter implements GenerationListener {
+    private static final class TextPrinter extends Printer {
         private final PrintWriter out;
-        private final List<String> texts;
-        private final Tokenizer tokenizer;
-        private final TextStreamer streamer;
+        private final boolean streaming;
         private final Completion[] done;
         private int nextToPrint;
 
-        TextPrinter(PrintWriter out, List<String> texts, List<Request> requests, Tokenizer tokenizer) {
+        TextPrinter(PrintWriter out, List<String> texts, List<Request> requests, Tokenizer tokenizer, List<String> stops) {
+            super(texts, requests, tokenizer, stops, texts.size() == 1);
             this.out = out;
-            this.texts = texts;
-            this.tokenizer = tokenizer;
             this.done = new Completion[texts.size()];
-            if (texts.size() == 1) {
+            this.streaming = texts.size() == 1;
+            if (streaming) {
                 out.print(texts.getFirst());
                 out.flush();
-                streamer = new TextStreamer(tokenizer, requests.getFirst().promptIds(), out);
-            } else {
-                streamer = null;
             }
         }
 
         @Override
-        public void onToken(int requestIndex, int token) {
-            if (streamer != null) {
-                streamer.add(token);
+        void released(int index, String piece) {
+            if (streaming && !piece.isEmpty()) {
+                out.print(piece);
+                out.flush();
             }
         }
 
         @Override
         public void onFinish(Completion completion) {
-            if (streamer != null) {
-                streamer.finish();
+            if (streaming) {
+                out.println(rest(completion));
+                out.flush();
                 return;
             }
             done[completion.index()] = completion;
             while (nextToPrint < done.length && done[nextToPrint] != null) {
                 Completion c = done[nextToPrint];
-                out.println("--- [" + (nextToPrint + 1) + "/" + done.length + "] (" + c.finishReason().label() + ")");
-                out.println(texts.get(nextToPrint) + tokenizer.continuation(c.promptIds(), c.generatedIds()));
+                out.println("--- [" + (nextToPrint + 1) + "/" + done.length + "] (" + finishReason(c) + ")");
+                out.println(texts.get(nextToPrint) + text(c));
                 out.flush();
                 nextToPrint++;
             }

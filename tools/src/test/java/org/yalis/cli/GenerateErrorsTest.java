@@ -632,12 +632,12 @@ class GenerateErrorsTest {
 
     @Test
     void unknownCommand() {
-        assertCleanError(yalis("serve"), Yalis.EXIT_USAGE, "'serve'");
+        assertCleanError(yalis("sreve"), Yalis.EXIT_USAGE, "'sreve'");
     }
 
     @Test
     void noCommand() {
-        assertCleanError(yalis(), Yalis.EXIT_USAGE, "missing command: use one of generate, chat, bench, comm-bench");
+        assertCleanError(yalis(), Yalis.EXIT_USAGE, "missing command: use one of generate, chat, serve, bench, comm-bench");
     }
 
     // --- special files, oversized values, every numeric flag out of range -------------------------

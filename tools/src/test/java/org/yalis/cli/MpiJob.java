@@ -54,8 +54,8 @@ final class MpiJob {
         return command;
     }
 
-    static Result run(long timeoutSeconds, Map<String, String> environment, Program... programs)
-            throws IOException, InterruptedException {
+    /** {@code mpirun} (as root, oversubscribed, unbound, the JVM keeping its signals) for {@code programs}. */
+    static List<String> command(Program... programs) {
         List<String> command = new ArrayList<>(List.of(requireMpirun().toString(), "--allow-run-as-root",
                 "--oversubscribe", "--bind-to", "none", "--mca", "opal_signal", ""));
         for (int i = 0; i < programs.length; i++) {
@@ -65,13 +65,23 @@ final class MpiJob {
             command.addAll(List.of("-np", String.valueOf(programs[i].ranks())));
             command.addAll(programs[i].command());
         }
+        return command;
+    }
+
+    /** Drops what an enclosing MPI job set (a test run under mpirun must start a job of its own). */
+    static void cleanEnvironment(Map<String, String> environment) {
+        environment.keySet().removeIf(key -> key.startsWith("OMPI_") || key.startsWith("PMI")
+                || key.startsWith("HYDI_"));
+        environment.put("OMPI_MCA_opal_signal", "");
+    }
+
+    static Result run(long timeoutSeconds, Map<String, String> environment, Program... programs)
+            throws IOException, InterruptedException {
         Path stdout = Files.createTempFile("yalis-mpi-out", ".txt");
         Path stderr = Files.createTempFile("yalis-mpi-err", ".txt");
-        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(stdout.toFile())
+        ProcessBuilder builder = new ProcessBuilder(command(programs)).redirectOutput(stdout.toFile())
                 .redirectError(stderr.toFile());
-        builder.environment().keySet().removeIf(key -> key.startsWith("OMPI_") || key.startsWith("PMI")
-                || key.startsWith("HYDI_"));
-        builder.environment().put("OMPI_MCA_opal_signal", "");
+        cleanEnvironment(builder.environment());
         builder.environment().putAll(environment);
         long start = System.nanoTime();
         Process process = builder.start();

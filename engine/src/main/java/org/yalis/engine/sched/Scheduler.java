@@ -60,6 +60,11 @@ public final class Scheduler {
         return running.size();
     }
 
+    /** Sequences not yet admitted, or preempted and waiting to be recomputed. */
+    public int waiting() {
+        return waiting.size();
+    }
+
     /** The next step to run; call only while {@link #hasUnfinished()}. */
     public ScheduledStep next() {
         List<ScheduledStep.Chunk> prefill = prefillChunks();
