@@ -66,7 +66,7 @@ class ServeIT {
             command.addAll(List.of("--prompt", prompt));
         }
         command.addAll(List.of(flags));
-        Path out = Files.createTempFile(temp, "generate", ".jsonl");
+        Path out = Files.createTempFile("yalis-generate", ".jsonl");
         Process process = new ProcessBuilder(command).redirectOutput(out.toFile())
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         assertTrue(process.waitFor(120, TimeUnit.SECONDS), "generate hung");
@@ -75,6 +75,7 @@ class ServeIT {
         for (String line : Files.readAllLines(out)) {
             lines.add(ServerProcess.JSON.readTree(line));
         }
+        Files.delete(out);
         return lines;
     }
 

@@ -188,6 +188,20 @@ final class ServerProcess implements AutoCloseable {
         return -1;
     }
 
+    /**
+     * SIGTERM to every rank's process (as Slurm's scancel does; Open MPI's mpirun, signalled itself, reports
+     * the job as failed whatever the ranks do), then the launcher's exit code, or -1 after a kill.
+     */
+    int terminateRanks(long seconds) throws InterruptedException {
+        process.descendants().filter(child -> child.info().command().map(c -> c.endsWith("/java")).orElse(false))
+                .forEach(ProcessHandle::destroy);
+        if (process.waitFor(seconds, TimeUnit.SECONDS)) {
+            return process.exitValue();
+        }
+        kill();
+        return -1;
+    }
+
     private void kill() throws InterruptedException {
         process.descendants().toList().reversed().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();

@@ -6,8 +6,8 @@ import java.util.List;
 /**
  * One sequence's text as its tokens arrive, released piece by piece for streaming, and cut at the first
  * stop string. Each token decodes the whole continuation (in the prompt's context, as
- * {@link Tokenizer#continuation} does) and releases what is new, holding back what may still change: a
- * trailing U+FFFD (a UTF-8 character whose bytes are split over tokens, completed by a later one) and a
+ * {@link Tokenizer#continuation} does) and releases what is new, holding back what may still change: the
+ * bytes so far of a UTF-8 character split over tokens (shown as U+FFFD until a later token completes it) and a
  * tail that could be the start of a stop string. The released pieces concatenate to {@link #text()}.
  */
 public final class TextStream {
@@ -18,6 +18,8 @@ public final class TextStream {
     private String text = "";
     private int released;
     private boolean stopped;
+    /** Trailing generated tokens that each decode, alone, to U+FFFD (bytes of a character still coming). */
+    private int partialRun;
 
     public TextStream(Tokenizer tokenizer, int[] prompt, List<String> stops) {
         this.tokenizer = tokenizer;
@@ -39,7 +41,16 @@ public final class TextStream {
             text = text.substring(0, stopAt);
             return release(text.length());
         }
-        int end = text.endsWith("\uFFFD") ? text.length() - 1 : text.length();
+        // A character's bytes split over tokens decode, until the last arrives, to U+FFFD; with byte-fallback
+        // tokens (SentencePiece's <0xE2>) a run of them decodes as one, so a later byte can change what the
+        // run's earlier bytes showed: the text of a trailing run of such tokens waits until a piece ends it.
+        partialRun = tokenizer.decodesToReplacement(token) ? partialRun + 1 : 0;
+        String settled = partialRun == 0 ? text
+                : tokenizer.continuation(prompt, Arrays.copyOf(generated, generated.length - partialRun));
+        int end = Math.min(settled.length(), text.length());
+        while (end > 0 && text.length() - end < 3 && text.charAt(end - 1) == '\uFFFD') {
+            end--;
+        }
         return release(end - heldForStops(text.substring(0, end)));
     }
 
