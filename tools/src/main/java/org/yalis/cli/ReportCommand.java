@@ -29,7 +29,7 @@ final class ReportCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Parameters(paramLabel = "RESULTS", arity = "1..*",
-            description = "JSON files from 'yalis bench --json' or 'yalis comm-bench --json', one object or JSON "
+            description = "JSON files from 'yalis bench --json', 'yalis comm-bench --json' or 'yalis bench-serving --json', one object or JSON "
                     + "lines each, in any mix.")
     List<Path> resultFiles;
 
@@ -52,8 +52,8 @@ final class ReportCommand implements Callable<Integer> {
         }
         UserFiles.writeAtomically(out, html.getBytes(StandardCharsets.UTF_8), "--out");
         PrintWriter err = spec.commandLine().getErr();
-        err.printf("report: %d bench results, %d comm-bench measurements -> %s%n", results.bench().size(),
-                results.collectives().size(), out);
+        err.printf("report: %d bench results, %d comm-bench measurements, %d serving runs -> %s%n",
+                results.bench().size(), results.collectives().size(), results.serving().size(), out);
         err.flush();
         return 0;
     }

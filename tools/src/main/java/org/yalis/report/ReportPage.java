@@ -61,6 +61,11 @@ public final class ReportPage {
         section(page, "Strong scaling", "The same workload on more tensor-parallel ranks: median end-to-end "
                         + "latency of the batch (prefill and every decode step).",
                 ScalingChart.build(results.bench()), "no bench results among the inputs");
+        if (!results.serving().isEmpty()) {
+            section(page, "Serving", "As the clients of 'yalis bench-serving' measured them: time to first token "
+                            + "(queueing and prefill), time per output token after the first, and output tokens "
+                            + "per second, against the load.", ServingCharts.build(results.serving()), "");
+        }
         runsTable(page, results.bench());
         page.close();
         page.close();
@@ -68,12 +73,12 @@ public final class ReportPage {
     }
 
     private static void inputs(MarkupWriter page, BenchmarkResults results) {
-        page.element("p", results.bench().size() + " bench results and " + results.collectives().size()
-                + " comm-bench measurements, from:");
+        page.element("p", results.bench().size() + " bench results, " + results.collectives().size()
+                + " comm-bench measurements and " + results.serving().size() + " serving runs, from:");
         page.open("ul", "class", "inputs");
         for (BenchmarkResults.InputFile file : results.files()) {
             page.element("li", file.name() + " (" + file.benchResults() + " bench, " + file.collectivePoints()
-                    + " comm-bench)");
+                    + " comm-bench, " + file.servingPoints() + " serving)");
         }
         page.close();
     }

@@ -114,7 +114,7 @@ class SynthCommandTest {
         assertTrue(refused.err().contains("--force"), refused.err());
         assertFalse(Files.exists(temp.resolve("big")));
         Run unknown = run("synth", "--preset", "llama-9", "--out", temp.resolve("x").toString());
-        assertTrue(unknown.err().contains("available: tiny, llama-3.2-1b"), unknown.err());
+        assertTrue(unknown.err().contains("available: tiny, llama-100m, llama-3.2-1b"), unknown.err());
     }
 
     @Test

@@ -100,4 +100,24 @@ class ReportPageTest {
             assertFalse(html.contains(external), "the page must not load anything: found " + external);
         }
     }
+
+    @Test
+    void servingRunsDrawLatencyAndThroughputAgainstTheLoad() throws Exception {
+        StringBuilder lines = new StringBuilder();
+        for (int concurrency : new int[] {1, 8, 32}) {
+            lines.append("{\"benchmark\": \"serving\", \"model\": \"llama-100m\", \"concurrency\": ").append(concurrency)
+                    .append(", \"request_rate\": null, \"completed\": 64, \"prompt_tokens\": 128, \"output_tokens\": 128,")
+                    .append(" \"request_throughput\": ").append(0.5 * concurrency)
+                    .append(", \"output_throughput\": ").append(60.0 * concurrency)
+                    .append(", \"ttft_ms\": {\"p50\": ").append(100 * concurrency).append(", \"p99\": ").append(300 * concurrency)
+                    .append("}, \"tpot_ms\": {\"p50\": 16, \"p99\": 25}, \"e2e_ms\": {\"p50\": 2000, \"p99\": 4000}}\n");
+        }
+        Path serving = Files.writeString(temp.resolve("serving.jsonl"), lines.toString());
+        BenchmarkResults results = BenchmarkResults.read(List.of(serving));
+        assertEquals(3, results.serving().size());
+        ReportMarkup page = ReportMarkup.parse(ReportPage.render(results, "Report"));
+        List<String> charts = page.charts().stream().map(e -> e.getAttribute("data-chart")).toList();
+        assertEquals(List.of("serving-ttft", "serving-tpot", "serving-throughput"), charts);
+        assertTrue(page.root().getTextContent().contains("serving runs"), "the inputs count serving runs");
+    }
 }

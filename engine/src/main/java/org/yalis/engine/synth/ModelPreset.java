@@ -15,6 +15,9 @@ public record ModelPreset(String name, int hiddenSize, int intermediateSize, int
 
     public static final List<ModelPreset> ALL = List.of(
             new ModelPreset("tiny", 128, 344, 2, 4, 2, 32, 512, 1024, 10000.0, 0, true),
+            // A 100M-parameter Llama (GPT-2 small's width and depth, Llama's blocks, a 32k vocabulary): the
+            // serving benchmark's model, small enough to run many sequences at once on a laptop CPU.
+            new ModelPreset("llama-100m", 768, 2048, 12, 12, 4, 64, 32000, 2048, 10000.0, 0, true),
             new ModelPreset("llama-3.2-1b", 2048, 8192, 16, 32, 8, 64, 128256, 131072, 500000.0, 32, true),
             new ModelPreset("llama-3.2-3b", 3072, 8192, 28, 24, 8, 128, 128256, 131072, 500000.0, 32, true),
             new ModelPreset("llama-3.1-8b", 4096, 14336, 32, 32, 8, 128, 128256, 131072, 500000.0, 8, false),
