@@ -45,10 +45,9 @@ final class RequestStream implements OnlineEngine.RequestListener {
             firstTokenNanos = now;
         }
         lastTokenNanos = now;
-        String piece = text.add(token);
-        if (!piece.isEmpty()) {
-            events.add(new Text(piece));
-        }
+        // One event per token, its text possibly empty (bytes of a character still coming, a possible stop
+        // string): a client sees every token as it comes, as OpenAI streams, and a gone client is noticed then.
+        events.add(new Text(text.add(token)));
     }
 
     @Override

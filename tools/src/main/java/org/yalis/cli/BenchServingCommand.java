@@ -251,7 +251,9 @@ final class BenchServingCommand implements Callable<Integer> {
                 }
                 JsonNode event = mapper.readTree(data);
                 JsonNode choices = event.path("choices");
-                if (first < 0 && choices.isArray() && !choices.isEmpty() && !choices.get(0).path("text").asText().isEmpty()) {
+                // The first chunk with a choice is the first token, its text possibly empty (as vLLM's benchmark
+                // counts: a token can be the first bytes of a character, or special).
+                if (first < 0 && choices.isArray() && !choices.isEmpty()) {
                     first = System.nanoTime();
                 }
                 if (event.path("usage").isObject()) {

@@ -234,6 +234,9 @@ final class GenerateCommand implements Callable<Integer> {
         }
 
         String text(Completion completion) {
+            if (incremental) {
+                streams[completion.index()].finish();   // settles a character left incomplete at the end
+            }
             return incremental ? streams[completion.index()].text()
                     : tokenizer.continuation(completion.promptIds(), completion.generatedIds());
         }

@@ -637,7 +637,7 @@ class GenerateErrorsTest {
 
     @Test
     void noCommand() {
-        assertCleanError(yalis(), Yalis.EXIT_USAGE, "missing command: use one of generate, chat, serve, bench, comm-bench");
+        assertCleanError(yalis(), Yalis.EXIT_USAGE, "missing command: use one of generate, chat, serve, bench-serving, bench, comm-bench");
     }
 
     // --- special files, oversized values, every numeric flag out of range -------------------------

@@ -5,26 +5,41 @@ import java.util.List;
 
 /**
  * One sequence's text as its tokens arrive, released piece by piece for streaming, and cut at the first
- * stop string. Each token decodes the whole continuation (in the prompt's context, as
- * {@link Tokenizer#continuation} does) and releases what is new, holding back what may still change: the
- * bytes so far of a UTF-8 character split over tokens (shown as U+FFFD until a later token completes it) and a
- * tail that could be the start of a stop string. The released pieces concatenate to {@link #text()}.
+ * stop string. Detokenization is incremental, as vLLM's: each token decodes only a window of the last few
+ * tokens (a little of what is already text, for the context a decoder needs, such as SentencePiece's
+ * leading space) and appends what the window's text gained, so a token costs the same however long the
+ * sequence; the text is the same as decoding the whole continuation ({@link Tokenizer#continuation}).
+ * What may still change is held back: the bytes so far of a UTF-8 character split over tokens (shown as
+ * U+FFFD until a later token completes it; a run of byte-fallback tokens decodes as one) and a tail that
+ * could be the start of a stop string. The released pieces concatenate to {@link #text()}.
  */
 public final class TextStream {
+    /** Tokens of context before the first generated one, as vLLM starts its incremental detokenizer. */
+    private static final int CONTEXT_TOKENS = 5;
+
     private final Tokenizer tokenizer;
-    private final int[] prompt;
     private final List<String> stops;
-    private int[] generated = new int[0];
+    /** The prompt, then the generated tokens. */
+    private int[] ids;
+    private int count;
+    private final int promptLength;
+    /** The window decoded for the next token starts here; its text up to {@link #settledAt} is {@link #windowText}. */
+    private int windowStart;
+    private int settledAt;
+    private String windowText;
     private String text = "";
     private int released;
     private boolean stopped;
-    /** Trailing generated tokens that each decode, alone, to U+FFFD (bytes of a character still coming). */
-    private int partialRun;
 
     public TextStream(Tokenizer tokenizer, int[] prompt, List<String> stops) {
         this.tokenizer = tokenizer;
-        this.prompt = prompt.clone();
         this.stops = stops.stream().filter(stop -> !stop.isEmpty()).toList();
+        this.ids = Arrays.copyOf(prompt, prompt.length + 16);
+        this.count = prompt.length;
+        this.promptLength = prompt.length;
+        this.windowStart = Math.max(0, prompt.length - CONTEXT_TOKENS);
+        this.settledAt = prompt.length;
+        this.windowText = decode(windowStart, settledAt);
     }
 
     /** Adds a generated token; returns the text it makes final (often empty). Nothing once stopped. */
@@ -32,31 +47,53 @@ public final class TextStream {
         if (stopped) {
             return "";
         }
-        generated = Arrays.copyOf(generated, generated.length + 1);
-        generated[generated.length - 1] = token;
-        text = tokenizer.continuation(prompt, generated);
-        int stopAt = firstStop(text);
-        if (stopAt >= 0) {
-            stopped = true;
-            text = text.substring(0, stopAt);
+        if (count == ids.length) {
+            ids = Arrays.copyOf(ids, ids.length * 2);
+        }
+        ids[count++] = token;
+        String decoded = decode(windowStart, count);
+        // Text that ends in U+FFFD waits: the bytes of a character are still coming.
+        if (decoded.length() > windowText.length() && !decoded.endsWith("\uFFFD")) {
+            settle(decoded);
+        }
+        if (cutAtStop()) {
             return release(text.length());
         }
-        // A character's bytes split over tokens decode, until the last arrives, to U+FFFD; with byte-fallback
-        // tokens (SentencePiece's <0xE2>) a run of them decodes as one, so a later byte can change what the
-        // run's earlier bytes showed: the text of a trailing run of such tokens waits until a piece ends it.
-        partialRun = tokenizer.decodesToReplacement(token) ? partialRun + 1 : 0;
-        String settled = partialRun == 0 ? text
-                : tokenizer.continuation(prompt, Arrays.copyOf(generated, generated.length - partialRun));
-        int end = Math.min(settled.length(), text.length());
-        while (end > 0 && text.length() - end < 3 && text.charAt(end - 1) == '\uFFFD') {
-            end--;
-        }
-        return release(end - heldForStops(text.substring(0, end)));
+        return release(text.length() - heldForStops());
     }
 
-    /** The text not yet released: call when the sequence has finished. */
+    /** The text not yet released (a character left incomplete included): call when the sequence has finished. */
     public String finish() {
+        if (!stopped && settledAt < count) {
+            String decoded = decode(windowStart, count);
+            if (decoded.length() > windowText.length()) {
+                settle(decoded);
+            }
+            cutAtStop();
+        }
         return release(text.length());
+    }
+
+    private void settle(String decoded) {
+        text += decoded.substring(windowText.length());
+        windowStart = settledAt;
+        settledAt = count;
+        windowText = decode(windowStart, settledAt);
+    }
+
+    private String decode(int from, int to) {
+        return tokenizer.decode(Arrays.copyOfRange(ids, from, to));
+    }
+
+    /** Cuts the text before the first stop string in it, if any; returns whether it did. */
+    private boolean cutAtStop() {
+        int stopAt = firstStop(text);
+        if (stopAt < 0) {
+            return false;
+        }
+        stopped = true;
+        text = text.substring(0, stopAt);
+        return true;
     }
 
     /** Whether a stop string was generated: the text ends where it began, and later tokens are ignored. */
@@ -71,7 +108,7 @@ public final class TextStream {
 
     /** Tokens added until the stop (or all of them). */
     public int tokens() {
-        return generated.length;
+        return count - promptLength;
     }
 
     private String release(int end) {
@@ -96,8 +133,8 @@ public final class TextStream {
         return first;
     }
 
-    /** The length of the longest tail of {@code text} that begins some stop string. */
-    private int heldForStops(String text) {
+    /** The length of the longest unreleased tail of the text that begins some stop string. */
+    private int heldForStops() {
         int held = 0;
         for (String stop : stops) {
             for (int length = Math.min(stop.length() - 1, text.length() - released); length > held; length--) {

@@ -21,8 +21,6 @@ import org.yalis.engine.YalisException;
 public final class Tokenizer implements AutoCloseable {
     private final HuggingFaceTokenizer tokenizer;
     private final Integer bosId;
-    /** Which token ids decode alone to U+FFFD, learnt as they are asked about. */
-    private final java.util.Map<Integer, Boolean> replacementTokens = new java.util.concurrent.ConcurrentHashMap<>();
     /** From tokenizer_config.json: null leaves BOS to tokenizer.json's post-processor. */
     private final Boolean addBos;
 
@@ -109,11 +107,6 @@ public final class Tokenizer implements AutoCloseable {
         System.arraycopy(generated, 0, all, prompt.length, generated.length);
         String whole = decode(all);
         return whole.startsWith(before) ? whole.substring(before.length()) : decode(generated);
-    }
-
-    /** Whether {@code token} alone decodes to U+FFFD: a byte of a UTF-8 character that other tokens complete. */
-    public boolean decodesToReplacement(int token) {
-        return replacementTokens.computeIfAbsent(token, id -> decode(new int[] {id}).equals("\uFFFD"));
     }
 
     @Override
