@@ -17,7 +17,8 @@ import org.yalis.engine.comm.CommunicationException;
 import org.yalis.engine.comm.Communicator;
 import org.yalis.engine.comm.InjectedFault;
 import org.yalis.engine.comm.LaunchEnvironment;
-import org.yalis.engine.comm.LocalCommunicator;
+import org.yalis.engine.comm.CollectiveBackend;
+import org.yalis.engine.comm.CollectiveBackends;
 import org.yalis.engine.comm.MpiCommunicator;
 import org.yalis.engine.comm.RankCollectives;
 import org.yalis.engine.kv.KvBlockPool;
@@ -27,6 +28,8 @@ import org.yalis.engine.model.LlamaConfig;
 import org.yalis.engine.model.ModelFolder;
 import org.yalis.engine.model.Phase;
 import org.yalis.engine.tensor.ComputeBackend;
+import org.yalis.engine.tensor.ComputeBackendProvider;
+import org.yalis.engine.tensor.ComputeBackends;
 
 /**
  * A loaded model ready to generate. One rank, or the ranks of a tensor-parallel grid that live in
@@ -51,23 +54,27 @@ public final class Engine implements AutoCloseable {
      * rank 0's weights as they are placed.
      */
     public static Engine load(ModelFolder folder, EngineOptions options, BiConsumer<String, Long> progress) {
-        Set<String> backends = new java.util.LinkedHashSet<>(List.of(options.collectivePrefill(), options.collectiveDecode()));
-        for (String backend : backends) {
-            if (!COLLECTIVES.contains(backend)) {
-                throw new YalisException("unknown collective backend '" + backend + "'; available: "
-                        + String.join(", ", COLLECTIVES));
+        Set<String> names = new java.util.LinkedHashSet<>(List.of(options.collectivePrefill(), options.collectiveDecode()));
+        List<CollectiveBackend> collectives = names.stream().map(CollectiveBackends::named).toList();
+        boolean deviceBuffers = ComputeBackends.named(options.device()).deviceMemory();
+        for (CollectiveBackend collective : collectives) {
+            if (collective.ranks() == CollectiveBackend.Ranks.THREADS && collectives.size() > 1) {
+                throw new YalisException("the " + collective.name() + " collective runs ranks as threads of one process; "
+                        + "it cannot be combined with " + options.collectivePrefill() + "/" + options.collectiveDecode()
+                        + " in one run");
+            }
+            // One rank in this process talks to no one: only ranks that talk, or a backend asked for by name to
+            // start a job of processes, must move the backend's buffers.
+            boolean talks = options.ranks() > 1 || collective.ranks() == CollectiveBackend.Ranks.PROCESSES;
+            if (talks && (deviceBuffers ? !collective.movesDeviceBuffers() : !collective.movesHostBuffers())) {
+                throw new YalisException("the " + collective.name() + " collective moves " + (deviceBuffers ? "host"
+                        : "device") + " buffers; use " + (deviceBuffers ? "a device collective (" + collectiveNames(true)
+                        + ") with --device " + options.device() : "--device " + deviceNames()));
             }
         }
-        if (backends.contains("local") && backends.size() > 1) {
-            throw new YalisException("the local collective runs ranks as threads of one process; it cannot be combined"
-                    + " with " + options.collectivePrefill() + "/" + options.collectiveDecode() + " in one run");
-        }
-        if (backends.contains("nccl") && !options.device().equals("cuda")) {
-            throw new YalisException("the nccl collective moves device buffers; use --device cuda");
-        }
-        if (backends.contains("mpi") || backends.contains("nccl")) {
-            RankCollectives.checkLaunch(backends, options.device().equals("cuda"));
-            return loadAsMpiRank(folder, options, progress);
+        if (collectives.getFirst().ranks() == CollectiveBackend.Ranks.PROCESSES) {
+            RankCollectives.checkLaunch(names, deviceBuffers);
+            return loadAsMpiRank(folder, options, progress, deviceBuffers);
         }
         int size = options.ranks();
         // Refused before any rank starts: a grid the model cannot be split over, or more ranks-as-threads
@@ -79,7 +86,7 @@ public final class Engine implements AutoCloseable {
                     + " per logical CPU (" + maxLocalRanks + " here); run the ranks as processes (--collective mpi "
                     + "under mpirun) or use fewer");
         }
-        List<Communicator> world = new ArrayList<>(LocalCommunicator.createGroup(size));
+        List<Communicator> world = new ArrayList<>(collectives.getFirst().threadRanks(size));
         List<AtomicReference<Phase>> phases = new ArrayList<>();
         for (int rank = 0; rank < size; rank++) {
             AtomicReference<Phase> phase = new AtomicReference<>();
@@ -103,14 +110,25 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /** local: ranks as threads; mpi and nccl: ranks as the processes of an MPI job (nccl needs --device cuda). */
-    private static final List<String> COLLECTIVES = List.of("local", "mpi", "nccl");
+    /** The collectives that move device buffers (or host buffers), for an error that says which to use. */
+    private static String collectiveNames(boolean deviceBuffers) {
+        return String.join(", ", CollectiveBackends.available().stream()
+                .filter(c -> deviceBuffers ? c.movesDeviceBuffers() : c.movesHostBuffers())
+                .map(CollectiveBackend::name).toList());
+    }
+
+    /** The compute backends whose tensors are in device memory. */
+    private static String deviceNames() {
+        return String.join(" or ", ComputeBackends.available().stream().filter(c -> c.deviceMemory())
+                .map(ComputeBackendProvider::name).toList());
+    }
 
     /**
      * This process is one rank of an MPI job ({@code mpirun -np N bin/yalis ... --collective mpi}): the
      * job's size must be the grid's, and every process loads its own share.
      */
-    private static Engine loadAsMpiRank(ModelFolder folder, EngineOptions options, BiConsumer<String, Long> progress) {
+    private static Engine loadAsMpiRank(ModelFolder folder, EngineOptions options, BiConsumer<String, Long> progress,
+                                        boolean deviceBuffers) {
         LaunchEnvironment.detect().filter(launch -> launch.size() != options.ranks()).ifPresent(launch -> {
             throw new YalisException("the " + options.tpRows() + "x" + options.tpCols() + " grid needs "
                     + options.ranks() + " ranks but " + launch.launcher() + " started " + launch.size()
@@ -128,7 +146,7 @@ public final class Engine implements AutoCloseable {
         Communicator collectives;
         try {
             collectives = RankCollectives.world(world, options.collectivePrefill(), options.collectiveDecode(),
-                    options.device().equals("cuda"), phase::get);
+                    deviceBuffers, phase::get);
         } catch (RuntimeException e) {
             if (world.size() > 1) {
                 world.abort(e);   // the other ranks may be waiting for this one in a collective

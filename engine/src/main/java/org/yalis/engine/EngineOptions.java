@@ -2,7 +2,11 @@ package org.yalis.engine;
 
 import java.nio.file.Path;
 
+import org.yalis.engine.comm.CollectiveBackend;
+import org.yalis.engine.comm.CollectiveBackends;
 import org.yalis.engine.cpu.WeightPlacement;
+import org.yalis.engine.tensor.ComputeBackendProvider;
+import org.yalis.engine.tensor.ComputeBackends;
 
 /**
  * How to load and run a model.
@@ -71,18 +75,23 @@ public record EngineOptions(Path model, String device, int threads, WeightPlacem
         if (tpRows < 1 || tpCols < 1) {
             throw new YalisException("tensor-parallel dimensions must be at least 1, got " + tpRows + "," + tpCols);
         }
-        if (cudaGraphs && !"cuda".equals(device)) {
-            throw new YalisException("--cuda-graphs needs --device cuda: graphs replay GPU launches, and the "
-                    + device + " backend has none to save");
+        // Checked against the backends' own declarations; an unknown name is reported when the engine loads,
+        // with the list of what exists.
+        java.util.Optional<ComputeBackendProvider> compute = ComputeBackends.find(device);
+        if (cudaGraphs && compute.isPresent() && !compute.get().capturesGraphs()) {
+            throw new YalisException("--cuda-graphs needs --device " + graphDevices() + ": graphs replay GPU launches, "
+                    + "and the " + device + " backend has none to save");
         }
-        if (cudaGraphs && tpRows * tpCols > 1 && !"nccl".equals(collectiveDecode)) {
-            throw new YalisException("--cuda-graphs with tensor parallelism needs --collective-decode nccl: a "
-                    + collectiveDecode + " collective goes through host memory, which a CUDA graph cannot capture");
+        java.util.Optional<CollectiveBackend> decode = CollectiveBackends.find(collectiveDecode);
+        if (cudaGraphs && tpRows * tpCols > 1 && decode.isPresent() && !decode.get().queuesOnDeviceStream()) {
+            throw new YalisException("--cuda-graphs with tensor parallelism needs --collective-decode "
+                    + streamCollectives() + ": a " + collectiveDecode + " collective goes through host memory, which a "
+                    + "CUDA graph cannot capture");
         }
         if (quantization == null) {
             throw new IllegalArgumentException("quantization must not be null (use Quantization.NONE)");
         }
-        if (quantization != Quantization.NONE && !"cpu".equals(device)) {
+        if (quantization != Quantization.NONE && compute.isPresent() && !compute.get().quantizations().contains(quantization)) {
             throw new YalisException("--quantize " + quantization.cliName() + " is a CPU weight format; the " + device
                     + " backend computes on bf16 weights: drop --quantize");
         }
@@ -90,6 +99,16 @@ public record EngineOptions(Path model, String device, int threads, WeightPlacem
             throw new YalisException("--cuda-graphs cannot be profiled: the profiler times every operation with "
                     + "events, a graph replays a decode step as one launch; measure with --no-profile");
         }
+    }
+
+    private static String graphDevices() {
+        return String.join(" or ", ComputeBackends.available().stream().filter(ComputeBackendProvider::capturesGraphs)
+                .map(ComputeBackendProvider::name).toList());
+    }
+
+    private static String streamCollectives() {
+        return String.join(" or ", CollectiveBackends.available().stream().filter(CollectiveBackend::queuesOnDeviceStream)
+                .map(CollectiveBackend::name).toList());
     }
 
     /** Ranks of the tensor-parallel grid. */

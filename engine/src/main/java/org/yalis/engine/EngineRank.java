@@ -18,8 +18,6 @@ import org.yalis.engine.comm.CommStats;
 import org.yalis.engine.comm.Communicator;
 import org.yalis.engine.comm.InjectedFault;
 import org.yalis.engine.comm.DeviceStreamSource;
-import org.yalis.engine.cpu.CpuBackend;
-import org.yalis.engine.cuda.CudaBackend;
 import org.yalis.engine.kv.BlockTable;
 import org.yalis.engine.metrics.PhaseBreakdown;
 import org.yalis.engine.metrics.ProfiledModules;
@@ -39,6 +37,8 @@ import org.yalis.engine.sample.SamplingParams;
 import org.yalis.engine.sched.ScheduledStep;
 import org.yalis.engine.sched.Sequence;
 import org.yalis.engine.tensor.ComputeBackend;
+import org.yalis.engine.tensor.ComputeBackendProvider;
+import org.yalis.engine.tensor.ComputeBackends;
 import org.yalis.engine.tensor.DType;
 import org.yalis.engine.tensor.Tensor;
 
@@ -129,13 +129,6 @@ final class EngineRank implements AutoCloseable {
             // device, head width, KV dtype and block size decide; the pool's size comes later).
             AttentionBackends.select(options.attention(), backend.name(), new AttentionSpec(config.layers(),
                     config.heads(), config.kvHeads(), config.headDim(), 1f, options.kvBlockSize(), 0, kvDType));
-            if (backend.name().equals("cuda") && grid.size() > 1
-                    && (options.collectivePrefill().equals("local") || options.collectiveDecode().equals("local"))) {
-                // In-process ranks exchange host memory directly; they would read device memory as host memory.
-                throw new YalisException("tensor parallelism on --device cuda all-reduces device buffers, which the "
-                        + "local collective cannot; use --collective nccl (or mpi, staged through host memory) "
-                        + "under mpirun");
-            }
             Profiler profiler = options.profile() ? new Profiler(backend.stepClock()) : null;
             Checkpoint checkpoint = Checkpoint.open(folder.path(), arena);
             List<Communicator> groups = new ArrayList<>(List.of(world));
@@ -217,12 +210,8 @@ final class EngineRank implements AutoCloseable {
     }
 
     private static ComputeBackend createBackend(EngineOptions options, int threads) {
-        return switch (options.device()) {
-            case "cpu" -> new CpuBackend(new CpuBackend.Settings(threads, options.weights(), options.batchInvariant(),
-                    options.quantization()));
-            case "cuda" -> CudaBackend.open(CudaBackend.deviceForThisProcess());
-            default -> throw new YalisException("unknown --device '" + options.device() + "'; available: cpu, cuda");
-        };
+        return ComputeBackends.named(options.device()).open(new ComputeBackendProvider.Settings(threads,
+                options.weights(), options.batchInvariant(), options.quantization()));
     }
 
     /**

@@ -28,6 +28,7 @@ import org.yalis.engine.Sizes;
 import org.yalis.engine.Quantization;
 import org.yalis.engine.UserFiles;
 import org.yalis.engine.YalisException;
+import org.yalis.engine.tensor.ComputeBackends;
 import org.yalis.engine.comm.LaunchEnvironment;
 import org.yalis.engine.bench.BenchRun;
 import org.yalis.engine.bench.Benchmark;
@@ -90,14 +91,17 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     CpuComputeOptions cpuCompute = new CpuComputeOptions();
 
-    @Option(names = "--device", paramLabel = "NAME", defaultValue = "cpu", description = "Compute backend: cpu or cuda.")
+    @Option(names = "--device", paramLabel = "NAME", defaultValue = "cpu", completionCandidates = BackendNames.Devices.class,
+            description = "Compute backend: ${COMPLETION-CANDIDATES} ('yalis info' says what each is). Default: ${DEFAULT-VALUE}.")
     String device;
 
     @Option(names = "--attention", paramLabel = "NAME", description = "Attention backend (default: named like --device).")
     String attention;
 
     @Option(names = "--collective", paramLabel = "NAME", defaultValue = "local",
-            description = "Collective backend: local (ranks as threads), mpi or nccl (under mpirun; nccl needs --device cuda).")
+            completionCandidates = BackendNames.Collectives.class,
+            description = "Collective backend between ranks: ${COMPLETION-CANDIDATES} ('yalis info' says what each is; "
+                    + "ranks as processes under mpirun -np N). Default: ${DEFAULT-VALUE}.")
     String collective;
 
     @Option(names = "--threads", paramLabel = "N", description = "Compute threads (default: one per core).")
@@ -179,7 +183,7 @@ final class BenchCommand implements Callable<Integer> {
                 .prefixCache(false)).build();
         // The CPU's ceilings are measured before the weights load: the measurement's buffers then come and
         // go before the model's memory is taken, and do not add to the run's peak resident memory.
-        Map<String, Object> cpuMachine = device.equals("cuda") ? null : machine(threadCount, null);
+        Map<String, Object> cpuMachine = ComputeBackends.named(device).deviceMemory() ? null : machine(threadCount, null);
         LoadProgress loading = LoadProgress.forStderr(err);
         Map<String, Object> result;
         try (Engine engine = Engine.load(folder, options, loading)) {
@@ -224,7 +228,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private Map<String, Object> machine(int threadCount, Engine engine) {
-        if (device.equals("cuda")) {
+        if (ComputeBackends.named(device).deviceMemory()) {
             return gpuMachine(engine);
         }
         Map<String, Object> machine = new LinkedHashMap<>();

@@ -29,11 +29,12 @@ import org.yalis.engine.metrics.ProcessMemory;
 import org.yalis.engine.YalisException;
 import org.yalis.engine.comm.BenchmarkBuffers;
 import org.yalis.engine.comm.CollectiveBenchmark;
+import org.yalis.engine.comm.CollectiveBackend;
+import org.yalis.engine.comm.CollectiveBackends;
 import org.yalis.engine.comm.Communicator;
 import org.yalis.engine.comm.CudaBenchmarkBuffers;
 import org.yalis.engine.comm.DeviceStream;
 import org.yalis.engine.comm.HostBenchmarkBuffers;
-import org.yalis.engine.comm.LocalCommunicator;
 import org.yalis.engine.comm.MpiCommunicator;
 import org.yalis.engine.comm.RankCollectives;
 import org.yalis.engine.model.Phase;
@@ -48,8 +49,9 @@ final class CommBenchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--collective", paramLabel = "NAME", defaultValue = "local",
-            description = "Collective backend: local (ranks as threads of this process), mpi or nccl (ranks as the "
-                    + "processes of mpirun -np N bin/yalis comm-bench --collective mpi|nccl; nccl on GPU buffers).")
+            completionCandidates = BackendNames.Collectives.class,
+            description = "Collective backend: ${COMPLETION-CANDIDATES} ('yalis info' says what each is; ranks as "
+                    + "processes under mpirun -np N bin/yalis comm-bench --collective NAME). Default: ${DEFAULT-VALUE}.")
     String collective;
 
     @Option(names = "--device-buffers",
@@ -90,13 +92,15 @@ final class CommBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!List.of("local", "mpi", "nccl").contains(collective)) {
-            throw new YalisException("unknown --collective '" + collective + "'; available: local, mpi, nccl");
+        CollectiveBackend backend = CollectiveBackends.find(collective).orElseThrow(() -> new YalisException(
+                "unknown --collective '" + collective + "'; available: " + CollectiveBackends.names()));
+        boolean ranksAsThreads = backend.ranks() == CollectiveBackend.Ranks.THREADS;
+        if (deviceBuffers && !backend.movesDeviceBuffers()) {
+            throw new YalisException("--device-buffers needs --collective " + String.join(" or ",
+                    CollectiveBackends.available().stream().filter(CollectiveBackend::movesDeviceBuffers)
+                            .map(CollectiveBackend::name).toList()) + ": " + collective + " ranks exchange host memory");
         }
-        if (deviceBuffers && collective.equals("local")) {
-            throw new YalisException("--device-buffers needs --collective mpi or nccl: local ranks exchange host memory");
-        }
-        boolean onGpu = deviceBuffers || collective.equals("nccl");
+        boolean onGpu = deviceBuffers || !backend.movesHostBuffers();
         DType dtype = DType.parse(dtypeName).filter(t -> t == DType.F32 || t == DType.BF16).orElseThrow(
                 () -> new YalisException("unknown --dtype '" + dtypeName + "'; available: f32, bf16"));
         if (dtype == DType.BF16 && !onGpu) {
@@ -107,7 +111,7 @@ final class CommBenchCommand implements Callable<Integer> {
             throw new YalisException("--ranks must be at least 1, got " + ranks);
         }
         int maxLocalRanks = EngineOptions.maxThreadsHere();
-        if (collective.equals("local") && ranks > maxLocalRanks) {
+        if (ranksAsThreads && ranks > maxLocalRanks) {
             throw new YalisException("--ranks " + ranks + " in-process ranks are threads: at most "
                     + EngineOptions.MAX_THREADS_PER_CPU + " per logical CPU (" + maxLocalRanks + " here); for more, run "
                     + "ranks as processes (mpirun -np N bin/yalis comm-bench --collective mpi)");
@@ -123,7 +127,7 @@ final class CommBenchCommand implements Callable<Integer> {
         List<CollectiveBenchmark.Operation> ops = operations();
         // Each rank holds a send and a receive buffer of the largest message (in-process ranks also share a
         // sum buffer): refuse what cannot fit before allocating it, rather than failing in the middle.
-        int ranksHere = collective.equals("local") ? ranks : 1;
+        int ranksHere = ranksAsThreads ? ranks : 1;
         long needed = 3 * largest * ranksHere;
         long available = ProcessMemory.availableBytes();
         if (!onGpu && needed > available) {
@@ -131,12 +135,12 @@ final class CommBenchCommand implements Callable<Integer> {
                     + " of buffers on " + ranksHere + " rank(s) here, but " + Sizes.format(available)
                     + " of memory is available; lower --max-bytes to at most " + Sizes.format(available / 3 / ranksHere));
         }
-        if (!collective.equals("local")) {
+        if (!ranksAsThreads) {
             RankCollectives.checkLaunch(Set.of(collective), onGpu);
             return measureAsMpiRank(ops, smallest, largest, dtype, onGpu);
         }
         checkGrid(ranks);
-        List<Communicator> world = LocalCommunicator.createGroup(ranks);
+        List<Communicator> world = backend.threadRanks(ranks);
         ExecutorService threads = Executors.newFixedThreadPool(ranks, Thread.ofPlatform().name("yalis-rank-", 0)
                 .daemon().factory());
         try {

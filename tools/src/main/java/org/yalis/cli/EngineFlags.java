@@ -16,8 +16,9 @@ import org.yalis.engine.cpu.WeightPlacement;
  * the rank grid and its collectives, the KV cache, the batch limits and the CPU's compute settings.
  */
 final class EngineFlags {
-    @Option(names = "--device", paramLabel = "NAME", defaultValue = "cpu",
-            description = "Compute backend: cpu, or cuda (one GPU per rank: the local rank's). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--device", paramLabel = "NAME", defaultValue = "cpu", completionCandidates = BackendNames.Devices.class,
+            description = "Compute backend: ${COMPLETION-CANDIDATES} ('yalis info' says what each is; cuda: one GPU "
+                    + "per rank, the local rank's). Default: ${DEFAULT-VALUE}.")
     String device;
 
     @Option(names = "--attention", paramLabel = "NAME",
@@ -35,8 +36,10 @@ final class EngineFlags {
     CpuComputeOptions cpuCompute = new CpuComputeOptions();
 
     @Option(names = "--collective", paramLabel = "NAME", defaultValue = "local",
-            description = "Collective backend between ranks: local (ranks as threads of this process), mpi "
-                    + "(ranks as processes: mpirun -np N bin/yalis ...) or nccl (as mpi, GPU buffers; needs --device cuda).")
+            completionCandidates = BackendNames.Collectives.class,
+            description = "Collective backend between ranks: ${COMPLETION-CANDIDATES} ('yalis info' says what each is; "
+                    + "local: ranks as threads of this process; mpi, nccl: ranks as processes, mpirun -np N bin/yalis "
+                    + "...). Default: ${DEFAULT-VALUE}.")
     String collective;
 
     @Option(names = "--collective-prefill", paramLabel = "NAME", description = "Collective backend for prefill steps (default: --collective).")

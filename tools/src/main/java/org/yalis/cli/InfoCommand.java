@@ -23,12 +23,17 @@ import org.yalis.bindings.dnnl.Dnnl;
 import org.yalis.engine.Sizes;
 import org.yalis.engine.attention.AttentionBackend;
 import org.yalis.engine.attention.AttentionBackends;
+import org.yalis.engine.comm.CollectiveBackend;
+import org.yalis.engine.comm.CollectiveBackends;
+import org.yalis.engine.tensor.ComputeBackendProvider;
+import org.yalis.engine.tensor.ComputeBackends;
 import org.yalis.engine.cpu.CpuTopology;
 import org.yalis.nativelib.YalisKernels;
 
 /** {@code yalis info}: what this machine and this build offer. */
 @Command(name = "info", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = "Print the JDK, CPU, vector width, attention backends and native libraries found.")
+        description = "Print the JDK, CPU, vector width, compute, collective and attention backends and native "
+                + "libraries found.")
 final class InfoCommand implements Callable<Integer> {
 
     @Spec
@@ -57,7 +62,19 @@ final class InfoCommand implements Callable<Integer> {
                 + "--batch-invariant puts every product on the Vector API kernels"
                 : "Vector API kernels for every product (oneDNN not usable: " + oneDnn.description()
                 + "; on Debian, apt-get install libdnnl2 for a faster prefill)");
-        out.println("attention backends:");
+        out.println("compute backends (--device):");
+        for (ComputeBackendProvider backend : ComputeBackends.available()) {
+            out.printf(Locale.ROOT, "  %-12s %s memory: %s%n", backend.name(), backend.deviceMemory() ? "device" : "host",
+                    backend.description());
+        }
+        out.println("collective backends (--collective):");
+        for (CollectiveBackend backend : CollectiveBackends.available()) {
+            out.printf(Locale.ROOT, "  %-12s ranks as %s, %s buffers: %s%n", backend.name(),
+                    backend.ranks() == CollectiveBackend.Ranks.THREADS ? "threads" : "processes",
+                    backend.movesHostBuffers() && backend.movesDeviceBuffers() ? "host and device"
+                            : backend.movesDeviceBuffers() ? "device" : "host", backend.description());
+        }
+        out.println("attention backends (--attention):");
         for (AttentionBackend backend : AttentionBackends.available()) {
             out.printf(Locale.ROOT, "  %-12s devices %s: %s%n", backend.name(),
                     String.join(",", backend.capabilities().devices()), backend.description());

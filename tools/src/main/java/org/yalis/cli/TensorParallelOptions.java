@@ -3,6 +3,7 @@ package org.yalis.cli;
 import picocli.CommandLine.Option;
 
 import org.yalis.engine.YalisException;
+import org.yalis.engine.comm.CollectiveBackends;
 import org.yalis.engine.comm.LaunchEnvironment;
 
 /** {@code --tp N} or {@code --tp-dims R,C}: the rank grid, shared by the commands that run a model. */
@@ -43,7 +44,7 @@ final class TensorParallelOptions {
     /** Whether any of the named collectives runs its ranks as separate processes. */
     static boolean multiProcess(String... collectives) {
         for (String collective : collectives) {
-            if (collective != null && !collective.equals("local")) {
+            if (collective != null && CollectiveBackends.runsProcesses(collective)) {
                 return true;
             }
         }

@@ -12,7 +12,7 @@ import org.yalis.engine.attention.Attention;
 import org.yalis.engine.attention.AttentionBatch;
 import org.yalis.engine.attention.AttentionSpec;
 import org.yalis.engine.cpu.ComputePool;
-import org.yalis.engine.cpu.CpuBackend;
+import org.yalis.engine.tensor.ComputeBackend;
 import org.yalis.engine.cpu.Lanes;
 import org.yalis.engine.tensor.DType;
 import org.yalis.engine.tensor.Tensor;
@@ -42,9 +42,9 @@ final class CpuAttention implements Attention {
     /** For each row of the step, the index of its sequence in the batch. */
     private int[] rowSequence = new int[0];
 
-    CpuAttention(AttentionSpec spec, CpuBackend device) {
+    CpuAttention(AttentionSpec spec, ComputeBackend device, ComputePool pool) {
         this.spec = spec;
-        this.pool = device.pool();
+        this.pool = pool;
         this.kvDim = spec.kvHeads() * spec.headDim();
         this.groupSize = spec.heads() / spec.kvHeads();
         int slots = Math.multiplyExact(spec.blocks(), spec.blockSize());

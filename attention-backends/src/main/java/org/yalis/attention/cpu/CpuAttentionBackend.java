@@ -6,7 +6,7 @@ import org.yalis.engine.attention.Attention;
 import org.yalis.engine.attention.AttentionBackend;
 import org.yalis.engine.attention.AttentionCapabilities;
 import org.yalis.engine.attention.AttentionSpec;
-import org.yalis.engine.cpu.CpuBackend;
+import org.yalis.engine.cpu.HostCompute;
 import org.yalis.engine.tensor.ComputeBackend;
 import org.yalis.engine.tensor.DType;
 
@@ -30,10 +30,10 @@ public final class CpuAttentionBackend implements AttentionBackend {
 
     @Override
     public Attention create(AttentionSpec spec, ComputeBackend device) {
-        if (!(device instanceof CpuBackend cpu)) {
-            throw new IllegalArgumentException("the cpu attention backend needs the cpu compute backend, got "
-                    + device.name());
+        if (!(device instanceof HostCompute host)) {
+            throw new IllegalArgumentException("the cpu attention backend needs a compute backend in host memory "
+                    + "(HostCompute), got " + device.name());
         }
-        return new CpuAttention(spec, cpu);
+        return new CpuAttention(spec, device, host.pool());
     }
 }

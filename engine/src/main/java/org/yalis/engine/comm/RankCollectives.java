@@ -8,15 +8,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 
-import org.yalis.bindings.cuda.CudaRuntime;
-import org.yalis.engine.YalisException;
 import org.yalis.engine.model.Phase;
 
 /**
- * The world communicator of one process of an MPI job, for the collective backend of each phase:
- * {@code mpi} (host tensors as they are; device tensors staged through pinned host memory, or handed
- * to a CUDA-aware MPI), {@code nccl} (device tensors), or one of each, switched by the phase
- * ({@link PhasedCommunicator}). Both are built over the same {@code MPI_COMM_WORLD}.
+ * The world communicator of one process of an MPI job, for the collective backend of each phase (each a
+ * {@link CollectiveBackend} of the registry that runs its ranks as processes), or one of each, switched by
+ * the phase ({@link PhasedCommunicator}). All are built over the same {@code MPI_COMM_WORLD}.
  */
 public final class RankCollectives {
     private RankCollectives() {
@@ -24,15 +21,12 @@ public final class RankCollectives {
 
     /**
      * The checks that need neither MPI nor the GPU's memory, so that a command line that cannot work
-     * fails with one clear line before any process waits for another: nccl under a launcher it
+     * fails with one clear line before any process waits for another: a backend under a launcher it
      * cannot bootstrap from, device buffers without a GPU.
      */
     public static void checkLaunch(Set<String> backends, boolean deviceBuffers) {
-        if (backends.contains("nccl")) {
-            NcclBootstrap.requireMpiLaunch(LaunchEnvironment.detect());
-            LocalGpu.visibleGpus("the nccl collective");
-        } else if (deviceBuffers) {
-            LocalGpu.visibleGpus("the mpi collective on device buffers");
+        for (String name : backends) {
+            CollectiveBackends.named(name).checkLaunch(deviceBuffers);
         }
     }
 
@@ -49,7 +43,7 @@ public final class RankCollectives {
         Map<String, Communicator> built = new LinkedHashMap<>();
         try {
             for (String name : names) {
-                built.put(name, create(name, mpiWorld, deviceBuffers, gpu));
+                built.put(name, CollectiveBackends.named(name).overMpi(mpiWorld, deviceBuffers, gpu));
             }
         } catch (RuntimeException e) {
             new ArrayList<>(built.values()).reversed().forEach(Communicator::close);
@@ -61,36 +55,17 @@ public final class RankCollectives {
 
     /**
      * The GPU this process's device collectives use: the local rank's ({@link LocalGpu}), one per rank
-     * when nccl is among {@code names}.
+     * when a backend among {@code names} needs a GPU of its own.
      */
     public static int gpuFor(Set<String> names) {
         Optional<LaunchEnvironment> launch = LaunchEnvironment.detect();
-        if (names.contains("nccl")) {
-            return LocalGpu.exclusiveOrdinal(launch, LocalGpu.visibleGpus("the nccl collective"), "the nccl collective");
+        Optional<String> exclusive = names.stream().filter(name -> CollectiveBackends.named(name).exclusiveGpu())
+                .findFirst();
+        if (exclusive.isPresent()) {
+            String what = "the " + exclusive.get() + " collective";
+            return LocalGpu.exclusiveOrdinal(launch, LocalGpu.visibleGpus(what), what);
         }
-        return LocalGpu.ordinal(launch, LocalGpu.visibleGpus("the mpi collective on device buffers"));
-    }
-
-    private static Communicator create(String name, MpiCommunicator mpiWorld, boolean deviceBuffers, int gpu) {
-        return switch (name) {
-            case "mpi" -> deviceBuffers
-                    ? new HostStagedCommunicator(mpiWorld, new CudaDeviceCopier(CudaRuntime.shared(), gpu),
-                    CudaAwareMpi.detect())
-                    : mpiWorld;
-            case "nccl" -> {
-                if (!deviceBuffers) {
-                    throw new YalisException("the nccl collective moves device buffers; use --device cuda");
-                }
-                try {
-                    yield NcclCommunicator.create(mpiWorld, gpu);
-                } catch (YalisException e) {
-                    throw e;
-                } catch (RuntimeException e) {
-                    throw new YalisException("the nccl collective could not start on GPU " + gpu + ": " + e.getMessage(),
-                            e);
-                }
-            }
-            default -> throw new YalisException("unknown collective backend '" + name + "'");
-        };
+        return LocalGpu.ordinal(launch, LocalGpu.visibleGpus("the " + String.join("/", names)
+                + " collective on device buffers"));
     }
 }

@@ -17,7 +17,7 @@ import org.yalis.engine.tensor.Tensor;
  * The CPU compute backend: f32 activations in off-heap memory, weights in f32, bf16 or f16
  * computed on directly, the Vector API for the matmuls, and a {@link ComputePool} of threads.
  */
-public final class CpuBackend implements ComputeBackend {
+public final class CpuBackend implements ComputeBackend, HostCompute {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     /** Elementwise work below this many elements runs on the calling thread. */
