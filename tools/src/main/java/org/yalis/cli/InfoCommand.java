@@ -53,7 +53,8 @@ final class InfoCommand implements Callable<Integer> {
                 FloatVector.SPECIES_PREFERRED.vectorBitSize(), FloatVector.SPECIES_PREFERRED.length());
         out.printf(Locale.ROOT, "memory         %s available%n", memoryAvailable());
         out.printf(Locale.ROOT, "huge pages     %s%n", firstLine(Path.of("/sys/kernel/mm/transparent_hugepage/enabled")));
-        out.println("compute        cpu, cuda (--device; cuda needs the GPU below, cuBLAS and this build's kernels: "
+        out.println("compute        " + ComputeBackends.names() + " (--device; cuda needs the GPU below, cuBLAS and this "
+                + "build's kernels: "
                 + (YalisKernels.fatbin().isPresent() ? YalisKernels.manifest().size() + " in the jar" : "none, built without nvcc")
                 + ")");
         Dnnl.Availability oneDnn = Dnnl.availability();

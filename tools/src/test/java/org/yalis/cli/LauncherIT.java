@@ -112,8 +112,13 @@ class LauncherIT {
         assertEquals(0, result.exitCode(), result.stderr());
         assertTrue(result.stdout().contains("JDK            25"), result.stdout());
         assertTrue(result.stdout().matches("(?s).*vector width +\\d+ bits.*"), result.stdout());
-        assertTrue(result.stdout().matches("(?s).*attention backends:\\s+cpu .*\\n  cuda +devices cuda: .*"),
+        assertTrue(result.stdout().matches("(?s).*attention backends \\(--attention\\):\\s+cpu .*\\n  cuda +devices cuda: .*"),
                 result.stdout());
+        assertTrue(result.stdout().matches("(?s).*compute backends \\(--device\\):\\n  cpu +host memory: .*\\n  cuda +device "
+                + "memory: .*"), result.stdout());
+        assertTrue(result.stdout().matches("(?s).*collective backends \\(--collective\\):\\n  local +ranks as threads, host "
+                + "buffers: .*\\n  mpi +ranks as processes, host and device buffers: .*\\n  nccl +ranks as processes, "
+                + "device buffers: .*"), result.stdout());
         assertTrue(result.stdout().contains("compute        cpu, cuda"), result.stdout());
         assertTrue(result.stdout().contains("CUDA runtime"), result.stdout());
         assertTrue(result.stdout().contains("MPI flavor"), result.stdout());
