@@ -81,10 +81,12 @@ final class CommBenchCommand implements Callable<Integer> {
     @Option(names = "--max-bytes", paramLabel = "SIZE", defaultValue = "256MiB", description = "Largest message.")
     String maxBytes;
 
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "5", description = "Untimed runs per size.")
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "2", description = "Untimed samples per size, after "
+            + "the whole run's warm-up (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--repeat", paramLabel = "N", defaultValue = "20", description = "Timed runs per size (median).")
+    @Option(names = "--repeat", paramLabel = "N", defaultValue = "20", description = "Timed samples per size, each of "
+            + "many iterations (8 MiB moved, 2 to 500 iterations): median and p99 (default: ${DEFAULT-VALUE}).")
     int repeat;
 
     @Option(names = "--json", description = "One JSON object per measurement and line on stdout.")
@@ -275,18 +277,20 @@ final class CommBenchCommand implements Callable<Integer> {
                 line.put("time_us", round(r.medianMicros()));
                 line.put("time_us_min", round(r.minMicros()));
                 line.put("time_us_max", round(r.maxMicros()));
+                line.put("time_us_p99", round(r.p99Micros()));
                 line.put("algbw_gbps", significant(r.algorithmGigabytesPerSecond()));
                 line.put("busbw_gbps", significant(r.busGigabytesPerSecond()));
                 line.put("repeats", r.repeats());
+                line.put("iterations", r.iterations());
                 out.println(mapper.writeValueAsString(line));
             }
         } else {
-            out.printf(Locale.ROOT, "%-8s %-7s %5s %-11s %-5s %-7s %12s %12s %10s %10s%n", "backend", "group", "ranks",
-                    "op", "dtype", "buffers", "bytes", "time (us)", "algbw GB/s", "busbw GB/s");
+            out.printf(Locale.ROOT, "%-8s %-7s %5s %-11s %-5s %-7s %12s %12s %12s %10s %10s%n", "backend", "group", "ranks",
+                    "op", "dtype", "buffers", "bytes", "median (us)", "p99 (us)", "algbw GB/s", "busbw GB/s");
             for (CollectiveBenchmark.Result r : results) {
-                out.printf(Locale.ROOT, "%-8s %-7s %5d %-11s %-5s %-7s %12d %12.1f %10.2f %10.2f%n", r.backend(),
+                out.printf(Locale.ROOT, "%-8s %-7s %5d %-11s %-5s %-7s %12d %12.2f %12.2f %10.2f %10.2f%n", r.backend(),
                         r.group(), r.ranks(), r.operation().label(), r.dtype(), r.buffers(), r.bytes(),
-                        r.medianMicros(), r.algorithmGigabytesPerSecond(), r.busGigabytesPerSecond());
+                        r.medianMicros(), r.p99Micros(), r.algorithmGigabytesPerSecond(), r.busGigabytesPerSecond());
             }
         }
         out.flush();

@@ -19,8 +19,15 @@ import org.yalis.engine.tensor.Tensor;
  * {@code (n-1)/n} for all-gather with the message being the gathered size, 1 for broadcast), so it
  * can be compared with the hardware's link bandwidth.
  *
+ * <p>It measures the steady state, as OSU's and Intel's MPI benchmarks do: the whole run warms up once
+ * (every operation, smallest and largest size, until the JIT has compiled the path and the ranks' threads
+ * are awake), then each size is timed as {@code repeats} samples of many back-to-back iterations (more
+ * for small messages, {@link #iterationsFor}), one barrier before each sample; a sample's time is its
+ * slowest rank's, divided by its iterations. The median and the 99th percentile of the samples are
+ * reported.
+ *
  * <p>Buffers are host memory, or GPU memory for the device collectives ({@link BenchmarkBuffers}); a
- * timed run ends when the buffers say the collective has finished, since a stream-ordered one
+ * sample ends when the buffers say its last collective has finished, since a stream-ordered one
  * returns as soon as it is queued.
  */
 public final class CollectiveBenchmark {
@@ -52,7 +59,8 @@ public final class CollectiveBenchmark {
      * @param bytes   message size: the buffer each rank reduces or broadcasts, the gathered result for all-gather
      */
     public record Result(String backend, int ranks, String group, Operation operation, String dtype, String buffers,
-                         long bytes, double medianMicros, double minMicros, double maxMicros, int repeats) {
+                         long bytes, double medianMicros, double minMicros, double maxMicros, int repeats,
+                         double p99Micros, int iterations) {
 
         public double algorithmGigabytesPerSecond() {
             return bytes / (medianMicros * 1e-6) / 1e9;
@@ -109,37 +117,65 @@ public final class CollectiveBenchmark {
             long elements = Math.max(1, plan.maxBytes() / width);
             MemorySegment send = memory.allocate(elements * width);
             MemorySegment gathered = memory.allocate(elements * width);
+            warmUp(group, plan, memory, send, gathered);
             for (Operation operation : plan.operations()) {
                 for (long bytes : plan.sizes()) {
                     int count = (int) Math.max(1, bytes / width);
-                    long[] nanos = new long[plan.repeats()];
-                    // Filled once: later repeats reduce already-reduced values, which costs the same.
+                    int iterations = iterationsFor(bytes);
+                    // Filled and checked once: later iterations reduce already-reduced values, which costs the same.
                     memory.fill(send, dtype, count, group.rank() + 1);
-                    for (int i = -plan.warmup(); i < plan.repeats(); i++) {
+                    once(group, operation, send, gathered, count, dtype);
+                    memory.synchronize();
+                    check(operation, memory, send, gathered, count, dtype, group);
+                    double[] micros = new double[plan.repeats()];
+                    for (int sample = -plan.warmup(); sample < plan.repeats(); sample++) {
                         group.barrier();
                         long start = System.nanoTime();
-                        once(group, operation, send, gathered, count, dtype);
+                        for (int i = 0; i < iterations; i++) {
+                            once(group, operation, send, gathered, count, dtype);
+                        }
                         memory.synchronize();
                         long elapsed = System.nanoTime() - start;
                         long slowest = Arrays.stream(group.allGatherLong(elapsed)).max().orElseThrow();
-                        if (i >= 0) {
-                            nanos[i] = slowest;
-                        }
-                        if (i == -plan.warmup()) {
-                            check(operation, memory, send, gathered, count, dtype, group);
+                        if (sample >= 0) {
+                            micros[sample] = slowest / 1e3 / iterations;
                         }
                     }
-                    Arrays.sort(nanos);
+                    Arrays.sort(micros);
                     results.add(new Result(group.backend(), n, plan.groupName(), operation,
                             dtype.name().toLowerCase(Locale.ROOT), memory.memory(),
                             operation == Operation.ALL_GATHER ? (long) Math.max(1, count / n) * n * width
                                     : (long) count * width,
-                            nanos[nanos.length / 2] / 1e3, nanos[0] / 1e3, nanos[nanos.length - 1] / 1e3,
-                            plan.repeats()));
+                            micros[micros.length / 2], micros[0], micros[micros.length - 1], plan.repeats(),
+                            micros[Math.min(micros.length - 1, (int) Math.ceil(0.99 * micros.length) - 1)], iterations));
                 }
             }
         }
         return results;
+    }
+
+    /** Iterations per timed sample: about 8 MiB moved per sample, at least 2 and at most 500 iterations. */
+    static int iterationsFor(long bytes) {
+        return (int) Math.max(2, Math.min(500, (8L << 20) / Math.max(1, bytes)));
+    }
+
+    /** One warm-up for the whole run: every operation at the smallest and the largest size, many times. */
+    private static void warmUp(Communicator group, Plan plan, BenchmarkBuffers memory, MemorySegment send,
+                               MemorySegment gathered) {
+        DType dtype = plan.dtype();
+        for (Operation operation : plan.operations()) {
+            for (long bytes : List.of(plan.minBytes(), plan.maxBytes())) {
+                int count = (int) Math.max(1, bytes / dtype.byteSize());
+                memory.fill(send, dtype, count, group.rank() + 1);
+                group.barrier();
+                // Small messages cost little: enough of them for the JIT to compile the whole call path.
+                int iterations = bytes <= (64 << 10) ? 20 * iterationsFor(bytes) : iterationsFor(bytes);
+                for (int i = 0; i < iterations; i++) {
+                    once(group, operation, send, gathered, count, dtype);
+                }
+                memory.synchronize();
+            }
+        }
     }
 
     private static void once(Communicator group, Operation operation, MemorySegment send, MemorySegment gathered,
