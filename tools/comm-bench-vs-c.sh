@@ -50,8 +50,11 @@ int main(int argc, char **argv) {
   int samples = 20, warmup = 2;
   float *buffer = malloc(max_bytes);
   for (long i = 0; i < max_bytes / 4; i++) buffer[i] = rank + 1;
-  for (int i = 0; i < 500; i++) MPI_Allreduce(MPI_IN_PLACE, buffer, 256, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
-  for (int i = 0; i < 20; i++) MPI_Allreduce(MPI_IN_PLACE, buffer, max_bytes / 4, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+  /* The warm-up of CollectiveBenchmark: 20 rounds at the smallest size, one at the largest. */
+  for (int i = 0; i < 20 * iterations_for(1024); i++)
+    MPI_Allreduce(MPI_IN_PLACE, buffer, 256, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+  for (int i = 0; i < iterations_for(max_bytes); i++)
+    MPI_Allreduce(MPI_IN_PLACE, buffer, max_bytes / 4, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
   double times[64];
   for (long bytes = 1024; bytes <= max_bytes; bytes *= 2) {
     int count = bytes / 4, iterations = iterations_for(bytes);

@@ -121,12 +121,12 @@ public final class CollectiveBenchmark {
             for (Operation operation : plan.operations()) {
                 for (long bytes : plan.sizes()) {
                     int count = (int) Math.max(1, bytes / width);
-                    int iterations = iterationsFor(bytes);
                     // Filled and checked once: later iterations reduce already-reduced values, which costs the same.
                     memory.fill(send, dtype, count, group.rank() + 1);
                     once(group, operation, send, gathered, count, dtype);
                     memory.synchronize();
                     check(operation, memory, send, gathered, count, dtype, group);
+                    int iterations = calibrated(group, operation, memory, send, gathered, count, dtype, bytes);
                     double[] micros = new double[plan.repeats()];
                     for (int sample = -plan.warmup(); sample < plan.repeats(); sample++) {
                         group.barrier();
@@ -159,21 +159,53 @@ public final class CollectiveBenchmark {
         return (int) Math.max(2, Math.min(500, (8L << 20) / Math.max(1, bytes)));
     }
 
-    /** One warm-up for the whole run: every operation at the smallest and the largest size, many times. */
+    /** A sample takes at most about this long, however slow a call is (ranks oversubscribing the cores). */
+    private static final long SAMPLE_NANOS = 5_000_000;
+    /** The whole run's warm-up stops after this long even if its iterations are not done. */
+    private static final long WARMUP_NANOS = 300_000_000;
+
+    /**
+     * {@link #iterationsFor}, or fewer where a call is so slow that a sample would take more than
+     * {@link #SAMPLE_NANOS}: a few calls are timed first, and every rank takes the slowest rank's time, so
+     * that all run the same number.
+     */
+    private static int calibrated(Communicator group, Operation operation, BenchmarkBuffers memory, MemorySegment send,
+                                  MemorySegment gathered, int count, DType dtype, long bytes) {
+        int probes = 3;
+        group.barrier();
+        long start = System.nanoTime();
+        for (int i = 0; i < probes; i++) {
+            once(group, operation, send, gathered, count, dtype);
+        }
+        memory.synchronize();
+        long perCall = Arrays.stream(group.allGatherLong((System.nanoTime() - start) / probes)).max().orElseThrow();
+        return (int) Math.max(2, Math.min(iterationsFor(bytes), SAMPLE_NANOS / Math.max(1, perCall)));
+    }
+
+    /**
+     * One warm-up for the whole run: every operation at the smallest and the largest size, many times (small
+     * messages 20 samples' worth: enough for the JIT to compile the whole call path), in rounds whose
+     * slowest rank's time every rank sees, so that all stop together once {@link #WARMUP_NANOS} have passed.
+     */
     private static void warmUp(Communicator group, Plan plan, BenchmarkBuffers memory, MemorySegment send,
                                MemorySegment gathered) {
         DType dtype = plan.dtype();
+        long start = System.nanoTime();
         for (Operation operation : plan.operations()) {
             for (long bytes : List.of(plan.minBytes(), plan.maxBytes())) {
                 int count = (int) Math.max(1, bytes / dtype.byteSize());
                 memory.fill(send, dtype, count, group.rank() + 1);
-                group.barrier();
-                // Small messages cost little: enough of them for the JIT to compile the whole call path.
-                int iterations = bytes <= (64 << 10) ? 20 * iterationsFor(bytes) : iterationsFor(bytes);
-                for (int i = 0; i < iterations; i++) {
-                    once(group, operation, send, gathered, count, dtype);
+                int rounds = bytes <= (64 << 10) ? 20 : 1;
+                for (int round = 0; round < rounds; round++) {
+                    for (int i = 0; i < iterationsFor(bytes); i++) {
+                        once(group, operation, send, gathered, count, dtype);
+                    }
+                    memory.synchronize();
+                    long elapsed = Arrays.stream(group.allGatherLong(System.nanoTime() - start)).max().orElseThrow();
+                    if (elapsed > WARMUP_NANOS) {
+                        return;
+                    }
                 }
-                memory.synchronize();
             }
         }
     }
