@@ -44,9 +44,9 @@ class CollectiveSelectionErrorsTest {
     @Test
     void unknownCollectivesNameTheAvailableOnes() {
         assertCleanError(generate(tiny, "--prompt", "hi", "--collective", "gloo"),
-                "unknown collective backend 'gloo'", "available: local, mpi, nccl");
+                "unknown collective backend 'gloo'", "available: hier, local, mpi, nccl");
         assertCleanError(generate(tiny, "--prompt", "hi", "--collective-decode", "ucc"),
-                "unknown collective backend 'ucc'", "available: local, mpi, nccl");
+                "unknown collective backend 'ucc'", "available: hier, local, mpi, nccl");
     }
 
     @Test
@@ -70,7 +70,7 @@ class CollectiveSelectionErrorsTest {
     @Test
     void commBenchRefusesCollectivesBuffersAndTypesThatDoNotGoTogether() {
         assertCleanError(yalis("comm-bench", "--collective", "gloo"), "unknown --collective 'gloo'",
-                "available: local, mpi, nccl");
+                "available: hier, local, mpi, nccl");
         assertCleanError(yalis("comm-bench", "--device-buffers"),
                 "--device-buffers needs --collective mpi or nccl");
         assertCleanError(yalis("comm-bench", "--dtype", "bf16"), "--dtype bf16 needs GPU buffers");

@@ -215,6 +215,31 @@ public final class Communicator implements AutoCloseable {
     }
 
     /**
+     * {@code MPI_Reduce_scatter_block(MPI_IN_PLACE, buffer, countPerRank, ...)}: {@code buffer} holds
+     * {@code size() * countPerRank} elements on every rank; they are reduced over the ranks, and rank
+     * {@code r} receives block {@code r} of the result at the start of its {@code buffer} (the rest of
+     * the buffer is left undefined).
+     */
+    public void reduceScatterBlockInPlace(MemorySegment buffer, long countPerRank, MpiDatatype type, MpiOp op) {
+        long blockBytes = checkReduction("MPI_Reduce_scatter_block", countPerRank, type);
+        if (countPerRank > mpi.maxCount()) {
+            throw new IllegalArgumentException("MPI_Reduce_scatter_block: " + countPerRank + " elements per rank exceed "
+                    + "MPI's int count");
+        }
+        Buffers.check("MPI_Reduce_scatter_block", "in-place", buffer, Math.multiplyExact(blockBytes, (long) size), true);
+        long datatype = abi.datatype(type);
+        long opHandle = abi.op(op);
+        try (CallGuard.Entry ignored = enter("MPI_Reduce_scatter_block")) {
+            check("MPI_Reduce_scatter_block", (int) calls.reduceScatterBlock.invokeExact(abi.inPlace(), buffer,
+                    (int) countPerRank, datatype, opHandle, handle));
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw failed("MPI_Reduce_scatter_block", t);
+        }
+    }
+
+    /**
      * {@code MPI_Iallreduce}: starts an all-reduce and returns at once. The buffers must stay
      * allocated and untouched until {@link MpiRequest#await()} returns: the request keeps the
      * segments reachable (so an automatic arena cannot free them), but closing their arena before

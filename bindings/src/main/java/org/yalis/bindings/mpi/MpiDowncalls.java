@@ -52,6 +52,8 @@ final class MpiDowncalls {
     final MethodHandle bcast;
     /** {@code MPI_Allreduce(const void *send, void *recv, int count, MPI_Datatype, MPI_Op, MPI_Comm)}: (seg, seg, int, long, long, long) int. */
     final MethodHandle allreduce;
+    /** {@code MPI_Reduce_scatter_block(const void *send, void *recv, int recvcount, MPI_Datatype, MPI_Op, MPI_Comm)}. */
+    final MethodHandle reduceScatterBlock;
     /** {@code MPI_Iallreduce(..., MPI_Comm, MPI_Request *)}: (seg, seg, int, long, long, long, seg) int. */
     final MethodHandle iallreduce;
     /** {@code MPI_Allgather(const void *send, int, MPI_Datatype, void *recv, int, MPI_Datatype, MPI_Comm)}: (seg, int, long, seg, int, long, long) int. */
@@ -100,6 +102,7 @@ final class MpiDowncalls {
         bcast = bind("MPI_Bcast", 'i', "pihih");
         allreduce = bind("MPI_Allreduce", 'i', "ppihhh");
         iallreduce = bind("MPI_Iallreduce", 'i', "ppihhhp");
+        reduceScatterBlock = bind("MPI_Reduce_scatter_block", 'i', "ppihhh");
         allgather = bind("MPI_Allgather", 'i', "pihpihh");
         waitRequest = bind("MPI_Wait", 'i', "pp");
         testRequest = bind("MPI_Test", 'i', "ppp");

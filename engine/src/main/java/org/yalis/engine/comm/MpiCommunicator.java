@@ -117,6 +117,11 @@ public final class MpiCommunicator implements Communicator {
         return stats;
     }
 
+    /** The underlying MPI communicator, for algorithms built from its collectives ({@link HierarchicalCommunicator}). */
+    org.yalis.bindings.mpi.Communicator mpiComm() {
+        return comm;
+    }
+
     /**
      * Prints the cause as this rank's one-line error and aborts the whole job: there is no way to
      * unblock the other ranks' collectives short of it. Never returns.
