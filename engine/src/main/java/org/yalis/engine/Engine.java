@@ -72,6 +72,16 @@ public final class Engine implements AutoCloseable {
                         + ") with --device " + options.device() : "--device " + deviceNames()));
             }
         }
+        for (CollectiveBackend collective : collectives) {
+            if (collective.needsCommProfile() && options.commProfile() == null) {
+                throw new YalisException("the " + collective.name() + " collective picks a backend per message size from "
+                        + "measurements: give --comm-profile FILE (the output of yalis comm-bench --json on this machine)");
+            }
+        }
+        if (options.commProfile() != null && !java.nio.file.Files.isRegularFile(options.commProfile())) {
+            throw new YalisException("--comm-profile " + options.commProfile() + " is not a file; give the output of "
+                    + "yalis comm-bench --json");
+        }
         if (collectives.getFirst().ranks() == CollectiveBackend.Ranks.PROCESSES) {
             RankCollectives.checkLaunch(names, deviceBuffers);
             return loadAsMpiRank(folder, options, progress, deviceBuffers);
@@ -146,7 +156,7 @@ public final class Engine implements AutoCloseable {
         Communicator collectives;
         try {
             collectives = RankCollectives.world(world, options.collectivePrefill(), options.collectiveDecode(),
-                    deviceBuffers, phase::get);
+                    deviceBuffers, java.util.Optional.ofNullable(options.commProfile()), phase::get);
         } catch (RuntimeException e) {
             if (world.size() > 1) {
                 world.abort(e);   // the other ranks may be waiting for this one in a collective

@@ -33,12 +33,14 @@ import org.yalis.engine.tensor.ComputeBackends;
  *                            checkpoint has them)
  * @param prefixCache         keep full KV blocks for later sequences with the same prefix (automatic prefix
  *                            caching); on by default
+ * @param commProfile         a {@code yalis comm-bench --json} file of this machine, for a collective that
+ *                            chooses by measurement ({@code auto}); null without one
  */
 public record EngineOptions(Path model, String device, int threads, WeightPlacement weights, String attention,
                             int kvBlockSize, long kvCacheBytes, int maxBatch, int maxStepTokens,
                             int maxSequenceLength, int tpRows, int tpCols, String collectivePrefill,
                             String collectiveDecode, boolean profile, boolean cudaGraphs, boolean batchInvariant,
-                            Quantization quantization, boolean prefixCache) {
+                            Quantization quantization, boolean prefixCache, Path commProfile) {
 
     /** Compute threads beyond this many per logical CPU are refused (a typo of 100000 would start them all). */
     public static final int MAX_THREADS_PER_CPU = 4;
@@ -145,6 +147,7 @@ public record EngineOptions(Path model, String device, int threads, WeightPlacem
         builder.batchInvariant = batchInvariant;
         builder.quantization = quantization;
         builder.prefixCache = prefixCache;
+        builder.commProfile = commProfile;
         return builder;
     }
 
@@ -169,6 +172,7 @@ public record EngineOptions(Path model, String device, int threads, WeightPlacem
         private boolean batchInvariant;
         private Quantization quantization = Quantization.NONE;
         private boolean prefixCache = true;
+        private Path commProfile;
 
         private Builder(Path model) {
             this.model = model;
@@ -272,10 +276,16 @@ public record EngineOptions(Path model, String device, int threads, WeightPlacem
             return this;
         }
 
+        /** The comm-bench measurements a collective that chooses by them reads ({@code --comm-profile}). */
+        public Builder commProfile(Path file) {
+            commProfile = file;
+            return this;
+        }
+
         public EngineOptions build() {
             return new EngineOptions(model, device, threads, weights, attention, kvBlockSize, kvCacheBytes, maxBatch,
                     maxStepTokens, maxSequenceLength, tpRows, tpCols, collectivePrefill, collectiveDecode, profile,
-                    cudaGraphs, batchInvariant, quantization, prefixCache);
+                    cudaGraphs, batchInvariant, quantization, prefixCache, commProfile);
         }
     }
 }

@@ -104,6 +104,10 @@ final class BenchCommand implements Callable<Integer> {
                     + "ranks as processes under mpirun -np N). Default: ${DEFAULT-VALUE}.")
     String collective;
 
+    @Option(names = "--comm-profile", paramLabel = "FILE", description = "For --collective auto: yalis comm-bench "
+            + "--json output of this machine, from which each all-reduce size gets the fastest backend (default: none).")
+    java.nio.file.Path commProfile;
+
     @Option(names = "--threads", paramLabel = "N", description = "Compute threads (default: one per core).")
     Integer threads;
 
@@ -174,7 +178,7 @@ final class BenchCommand implements Callable<Integer> {
         Engine.checkContext(0, promptLength, folder.config());
         int[] grid = tensorParallel.grid(TensorParallelOptions.multiProcess(collective));
         EngineOptions options = cpuCompute.applyTo(EngineOptions.builder(model).device(device).threads(threadCount)
-                .weights(WeightPlacement.parse(weights)).attention(attention).collective(collective)
+                .weights(WeightPlacement.parse(weights)).attention(attention).collective(collective).commProfile(commProfile)
                 .tensorParallel(grid[0], grid[1]).maxBatch(Math.max(batch, 1))
                 .maxSequenceLength(Math.min(promptLength + decodeLength, folder.config().maxPositions()))
                 .maxStepTokens(Math.max(512, Math.min(batch * promptLength, 4096)))

@@ -96,10 +96,16 @@ final class CommBenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         CollectiveBackend backend = CollectiveBackends.find(collective).orElseThrow(() -> new YalisException(
                 "unknown --collective '" + collective + "'; available: " + CollectiveBackends.names()));
+        if (backend.needsCommProfile()) {
+            throw new YalisException("comm-bench measures one backend at a time, and the " + collective + " collective "
+                    + "chooses among them from those measurements; measure the others (" + String.join(", ",
+                    CollectiveBackends.available().stream().filter(b -> !b.needsCommProfile())
+                            .map(CollectiveBackend::name).toList()) + ")");
+        }
         boolean ranksAsThreads = backend.ranks() == CollectiveBackend.Ranks.THREADS;
         if (deviceBuffers && !backend.movesDeviceBuffers()) {
             throw new YalisException("--device-buffers needs --collective " + String.join(" or ",
-                    CollectiveBackends.available().stream().filter(CollectiveBackend::movesDeviceBuffers)
+                    CollectiveBackends.available().stream().filter(b -> b.movesDeviceBuffers() && !b.needsCommProfile())
                             .map(CollectiveBackend::name).toList()) + ": " + collective + " ranks exchange host memory");
         }
         boolean onGpu = deviceBuffers || !backend.movesHostBuffers();

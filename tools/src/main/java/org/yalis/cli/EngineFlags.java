@@ -48,6 +48,10 @@ final class EngineFlags {
     @Option(names = "--collective-decode", paramLabel = "NAME", description = "Collective backend for decode steps (default: --collective).")
     String collectiveDecode;
 
+    @Option(names = "--comm-profile", paramLabel = "FILE", description = "For --collective auto: yalis comm-bench "
+            + "--json output of this machine, from which each all-reduce size gets the fastest backend (default: none).")
+    Path commProfile;
+
     @Option(names = "--kv-block-size", paramLabel = "N", defaultValue = "16", description = "Tokens per KV block.")
     int kvBlockSize;
 
@@ -91,7 +95,7 @@ final class EngineFlags {
                 .tensorParallel(grid[0], grid[1]).collective(collective)
                 .collectivePrefill(collectivePrefill == null ? collective : collectivePrefill)
                 .collectiveDecode(collectiveDecode == null ? collective : collectiveDecode)
-                .cudaGraphs(cudaGraphs).prefixCache(!noPrefixCache)).build();
+                .cudaGraphs(cudaGraphs).prefixCache(!noPrefixCache).commProfile(commProfile)).build();
     }
 
     /** "1 rank", or the grid and its collectives: for the line a command prints once loaded. */

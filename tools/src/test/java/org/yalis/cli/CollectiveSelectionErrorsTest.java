@@ -44,9 +44,19 @@ class CollectiveSelectionErrorsTest {
     @Test
     void unknownCollectivesNameTheAvailableOnes() {
         assertCleanError(generate(tiny, "--prompt", "hi", "--collective", "gloo"),
-                "unknown collective backend 'gloo'", "available: hier, local, mpi, nccl");
+                "unknown collective backend 'gloo'", "available: auto, hier, local, mpi, nccl");
         assertCleanError(generate(tiny, "--prompt", "hi", "--collective-decode", "ucc"),
-                "unknown collective backend 'ucc'", "available: hier, local, mpi, nccl");
+                "unknown collective backend 'ucc'", "available: auto, hier, local, mpi, nccl");
+    }
+
+    @Test
+    void autoNeedsItsMeasurements() {
+        assertCleanError(generate(tiny, "--prompt", "hi", "--collective", "auto"),
+                "the auto collective picks a backend per message size from measurements: give --comm-profile FILE");
+        assertCleanError(generate(tiny, "--prompt", "hi", "--collective", "auto", "--comm-profile",
+                        shared.resolve("no-such-profile.jsonl").toString()), "--comm-profile ",
+                "is not a file; give the output of yalis comm-bench --json");
+        assertCleanError(yalis("comm-bench", "--collective", "auto"), "comm-bench measures one backend at a time");
     }
 
     @Test
@@ -70,7 +80,7 @@ class CollectiveSelectionErrorsTest {
     @Test
     void commBenchRefusesCollectivesBuffersAndTypesThatDoNotGoTogether() {
         assertCleanError(yalis("comm-bench", "--collective", "gloo"), "unknown --collective 'gloo'",
-                "available: hier, local, mpi, nccl");
+                "available: auto, hier, local, mpi, nccl");
         assertCleanError(yalis("comm-bench", "--device-buffers"),
                 "--device-buffers needs --collective mpi or nccl");
         assertCleanError(yalis("comm-bench", "--dtype", "bf16"), "--dtype bf16 needs GPU buffers");

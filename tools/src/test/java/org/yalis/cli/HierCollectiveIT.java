@@ -83,19 +83,41 @@ class HierCollectiveIT {
         assertEquals("2 2", Files.readString(out), "two nodes of two ranks, found from the hostnames");
     }
 
-    @ParameterizedTest(name = "{0} processes, {3} a host, grid {1}x{2}")
-    @CsvSource({"2, 2, 1, 2", "4, 4, 1, 2", "4, 2, 2, 2", "4, 4, 1, 4"})
-    void generationOverItGivesTheSingleRankIdsAndLogits(int processes, int rows, int cols, int ranksPerHost,
-                                                        @TempDir Path temp) throws Exception {
+    /**
+     * {@code --collective auto} with a profile that puts all-reduces up to 1 KiB on mpi and larger ones on
+     * hier (decode steps' small ones and prefill's large ones take different backends): the same ids and
+     * logits as one rank.
+     */
+    @ParameterizedTest(name = "auto over {0} processes, grid {1}x{2}")
+    @CsvSource({"4, 4, 1", "4, 2, 2"})
+    void autoPicksPerSizeAndGivesTheSingleRankIdsAndLogits(int processes, int rows, int cols, @TempDir Path temp)
+            throws Exception {
+        Path profile = temp.resolve("profile.jsonl");
+        StringBuilder lines = new StringBuilder();
+        for (long bytes = 256; bytes <= (1 << 20); bytes *= 2) {
+            lines.append(profileLine("mpi", processes, bytes, bytes <= 1024 ? 1 : 1000));
+            lines.append(profileLine("hier", processes, bytes, bytes <= 1024 ? 1000 : 1));
+        }
+        Files.writeString(profile, lines.toString());
         Path out = temp.resolve("rank0.json");
         List<String> check = MpiJob.javaWithTestClassPath(MpiTensorParallelCheck.class.getName(), model.toString(),
                 String.valueOf(rows), String.valueOf(cols), out.toString(),
                 String.join(",", java.util.Arrays.stream(prompt).mapToObj(String::valueOf).toList()));
-        MpiJob.Result result = MpiJob.run(240, Map.of("YALIS_CHECK_COLLECTIVE", "hier"),
-                new MpiJob.Program(processes, onPretendHosts(ranksPerHost, check)));
+        MpiJob.Result result = MpiJob.run(240, Map.of("YALIS_CHECK_COLLECTIVE", "auto", "YALIS_CHECK_COMM_PROFILE",
+                profile.toString()), new MpiJob.Program(processes, onPretendHosts(2, check)));
         assertFalse(result.timedOut(), "the job hung:\n" + result.stderr());
         assertEquals(0, result.exitCode(), result.stdout() + result.stderr());
-        JsonNode json = new ObjectMapper().readTree(Files.readString(out));
+        assertTrue(result.stderr().contains("collective auto (from " + profile + "): all-reduce up to 1.0 KiB mpi, "
+                + "above 1.0 KiB hier"), "the choice is printed at start-up:\n" + result.stderr());
+        assertSameAsOneRank(new ObjectMapper().readTree(Files.readString(out)));
+    }
+
+    private static String profileLine(String backend, int ranks, long bytes, double micros) {
+        return "{\"backend\":\"" + backend + "\",\"ranks\":" + ranks + ",\"group\":\"world\",\"op\":\"all-reduce\","
+                + "\"dtype\":\"f32\",\"buffers\":\"host\",\"bytes\":" + bytes + ",\"time_us\":" + micros + "}\n";
+    }
+
+    private static void assertSameAsOneRank(JsonNode json) {
         int[] ids = new int[json.get("ids").get(0).size()];
         for (int i = 0; i < ids.length; i++) {
             ids[i] = json.get("ids").get(0).get(i).asInt();
@@ -108,5 +130,20 @@ class HierCollectiveIT {
             worst = Math.max(worst, Math.abs(json.get("logits").get(i).asDouble() - singleRankLogits[i]));
         }
         assertTrue(worst <= 1e-4 * scale, "logits differ by " + worst + " against a largest logit of " + scale);
+    }
+
+    @ParameterizedTest(name = "{0} processes, {3} a host, grid {1}x{2}")
+    @CsvSource({"2, 2, 1, 2", "4, 4, 1, 2", "4, 2, 2, 2", "4, 4, 1, 4"})
+    void generationOverItGivesTheSingleRankIdsAndLogits(int processes, int rows, int cols, int ranksPerHost,
+                                                        @TempDir Path temp) throws Exception {
+        Path out = temp.resolve("rank0.json");
+        List<String> check = MpiJob.javaWithTestClassPath(MpiTensorParallelCheck.class.getName(), model.toString(),
+                String.valueOf(rows), String.valueOf(cols), out.toString(),
+                String.join(",", java.util.Arrays.stream(prompt).mapToObj(String::valueOf).toList()));
+        MpiJob.Result result = MpiJob.run(240, Map.of("YALIS_CHECK_COLLECTIVE", "hier"),
+                new MpiJob.Program(processes, onPretendHosts(ranksPerHost, check)));
+        assertFalse(result.timedOut(), "the job hung:\n" + result.stderr());
+        assertEquals(0, result.exitCode(), result.stdout() + result.stderr());
+        assertSameAsOneRank(new ObjectMapper().readTree(Files.readString(out)));
     }
 }

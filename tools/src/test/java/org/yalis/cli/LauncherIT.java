@@ -116,7 +116,7 @@ class LauncherIT {
                 result.stdout());
         assertTrue(result.stdout().matches("(?s).*compute backends \\(--device\\):\\n  cpu +host memory: .*\\n  cuda +device "
                 + "memory: .*"), result.stdout());
-        assertTrue(result.stdout().matches("(?s).*collective backends \\(--collective\\):\\n  hier +ranks as processes, host buffers: .*\\n  local +ranks as threads, host "
+        assertTrue(result.stdout().matches("(?s).*collective backends \\(--collective\\):\\n  auto +ranks as processes, host and device buffers: .*\\n  hier +ranks as processes, host buffers: .*\\n  local +ranks as threads, host "
                 + "buffers: .*\\n  mpi +ranks as processes, host and device buffers: .*\\n  nccl +ranks as processes, "
                 + "device buffers: .*"), result.stdout());
         assertTrue(result.stdout().contains("compute        cpu, cuda"), result.stdout());

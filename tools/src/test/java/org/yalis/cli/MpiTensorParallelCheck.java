@@ -20,7 +20,7 @@ import org.yalis.engine.sample.SamplingParams;
  * One rank of a tensor-parallel MPI job, run by {@link MpiTensorParallelIT} under mpirun:
  * {@code MODEL ROWS COLS OUT PROMPT_IDS...} (prompt ids comma-separated). Rank 0 writes the greedy
  * ids and the last-position logits of the first prompt to {@code OUT} as JSON. The collective is {@code mpi}, or
- * {@code YALIS_CHECK_COLLECTIVE}'s.
+ * {@code YALIS_CHECK_COLLECTIVE}'s (with {@code YALIS_CHECK_COMM_PROFILE} as its --comm-profile).
  */
 public final class MpiTensorParallelCheck {
     private MpiTensorParallelCheck() {
@@ -31,7 +31,9 @@ public final class MpiTensorParallelCheck {
         EngineOptions options = EngineOptions.builder(model).tensorParallel(Integer.parseInt(args[1]),
                 Integer.parseInt(args[2])).collective(System.getenv().getOrDefault("YALIS_CHECK_COLLECTIVE", "mpi"))
                 .collectivePrefill(System.getenv().getOrDefault("YALIS_CHECK_COLLECTIVE", "mpi"))
-                .collectiveDecode(System.getenv().getOrDefault("YALIS_CHECK_COLLECTIVE", "mpi")).threads(1).build();
+                .collectiveDecode(System.getenv().getOrDefault("YALIS_CHECK_COLLECTIVE", "mpi"))
+                .commProfile(System.getenv("YALIS_CHECK_COMM_PROFILE") == null ? null
+                        : Path.of(System.getenv("YALIS_CHECK_COMM_PROFILE"))).threads(1).build();
         List<int[]> prompts = java.util.Arrays.stream(args).skip(4)
                 .map(p -> java.util.Arrays.stream(p.split(",")).mapToInt(Integer::parseInt).toArray()).toList();
         try (Engine engine = Engine.load(ModelFolder.open(model), options, null)) {

@@ -8,6 +8,16 @@ import java.util.List;
  * (or per phase). A jar of one's own on the class path adds one; nothing in the engine names it.
  */
 public interface CollectiveBackend {
+    /**
+     * What building a process-based backend's communicator may use.
+     *
+     * @param deviceBuffers whether tensors live in GPU memory
+     * @param gpu           the GPU this process's device collectives use, or -1 with host buffers
+     * @param commProfile   a {@code yalis comm-bench --json} file of this machine ({@code --comm-profile}), if given
+     */
+    record Setup(boolean deviceBuffers, int gpu, java.util.Optional<java.nio.file.Path> commProfile) {
+    }
+
     /** How its ranks run: as threads of one process, or as the processes of an MPI job (mpirun, srun). */
     enum Ranks {
         THREADS, PROCESSES
@@ -32,6 +42,11 @@ public interface CollectiveBackend {
         return false;
     }
 
+    /** Whether it chooses by measurements and so needs {@code --comm-profile} ({@link Setup#commProfile}). */
+    default boolean needsCommProfile() {
+        return false;
+    }
+
     /** Whether every rank needs a GPU of its own (NCCL's rule). */
     default boolean exclusiveGpu() {
         return false;
@@ -52,10 +67,8 @@ public interface CollectiveBackend {
     /**
      * {@link Ranks#PROCESSES}: this process's communicator, built over the MPI job's world (which bootstraps
      * every process-based backend). Collective over {@code world}.
-     *
-     * @param gpu the GPU this process's device collectives use, or -1 with host buffers
      */
-    default Communicator overMpi(MpiCommunicator world, boolean deviceBuffers, int gpu) {
+    default Communicator overMpi(MpiCommunicator world, Setup setup) {
         throw new UnsupportedOperationException("the " + name() + " collective runs ranks as threads");
     }
 }

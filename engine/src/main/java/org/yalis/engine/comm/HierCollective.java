@@ -33,7 +33,7 @@ public final class HierCollective implements CollectiveBackend {
     }
 
     @Override
-    public Communicator overMpi(MpiCommunicator world, boolean deviceBuffers, int gpu) {
+    public Communicator overMpi(MpiCommunicator world, Setup setup) {
         return HierarchicalCommunicator.over(world);
     }
 }

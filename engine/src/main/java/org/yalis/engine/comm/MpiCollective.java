@@ -41,7 +41,9 @@ public final class MpiCollective implements CollectiveBackend {
     }
 
     @Override
-    public Communicator overMpi(MpiCommunicator world, boolean deviceBuffers, int gpu) {
+    public Communicator overMpi(MpiCommunicator world, Setup setup) {
+        boolean deviceBuffers = setup.deviceBuffers();
+        int gpu = setup.gpu();
         return deviceBuffers
                 ? new HostStagedCommunicator(world, new CudaDeviceCopier(CudaRuntime.shared(), gpu), CudaAwareMpi.detect())
                 : world;

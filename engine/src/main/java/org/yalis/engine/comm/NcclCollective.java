@@ -46,7 +46,9 @@ public final class NcclCollective implements CollectiveBackend {
     }
 
     @Override
-    public Communicator overMpi(MpiCommunicator world, boolean deviceBuffers, int gpu) {
+    public Communicator overMpi(MpiCommunicator world, Setup setup) {
+        boolean deviceBuffers = setup.deviceBuffers();
+        int gpu = setup.gpu();
         if (!deviceBuffers) {
             throw new YalisException("the nccl collective moves device buffers; use --device cuda");
         }

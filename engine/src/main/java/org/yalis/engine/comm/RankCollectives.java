@@ -38,12 +38,19 @@ public final class RankCollectives {
      */
     public static Communicator world(MpiCommunicator mpiWorld, String prefill, String decode, boolean deviceBuffers,
                                      Supplier<Phase> phase) {
+        return world(mpiWorld, prefill, decode, deviceBuffers, Optional.empty(), phase);
+    }
+
+    /** {@link #world}, with the comm-bench profile a backend that chooses by measurement reads. */
+    public static Communicator world(MpiCommunicator mpiWorld, String prefill, String decode, boolean deviceBuffers,
+                                     Optional<java.nio.file.Path> commProfile, Supplier<Phase> phase) {
         Set<String> names = new java.util.LinkedHashSet<>(List.of(prefill, decode));
         int gpu = deviceBuffers ? gpuFor(names) : -1;
         Map<String, Communicator> built = new LinkedHashMap<>();
         try {
             for (String name : names) {
-                built.put(name, CollectiveBackends.named(name).overMpi(mpiWorld, deviceBuffers, gpu));
+                built.put(name, CollectiveBackends.named(name).overMpi(mpiWorld,
+                        new CollectiveBackend.Setup(deviceBuffers, gpu, commProfile)));
             }
         } catch (RuntimeException e) {
             new ArrayList<>(built.values()).reversed().forEach(Communicator::close);
