@@ -202,7 +202,7 @@ final class CommBenchCommand implements Callable<Integer> {
             List<CollectiveBenchmark.Result> results;
             try {
                 results = onGpu ? measureOnGpu(mpiWorld, ops, smallest, largest, dtype)
-                        : measure(mpiWorld, ops, smallest, largest, dtype, HostBenchmarkBuffers::new);
+                        : measureOnHost(mpiWorld, ops, smallest, largest, dtype);
             } catch (RuntimeException | Error e) {
                 mpiWorld.abort(e);
                 throw e;
@@ -215,6 +215,20 @@ final class CommBenchCommand implements Callable<Integer> {
             org.yalis.bindings.mpi.Mpi.current().ifPresent(org.yalis.bindings.mpi.Mpi::close);
         }
         return 0;
+    }
+
+    /** Host buffers, over the chosen backend's communicator (for mpi the world itself). */
+    private List<CollectiveBenchmark.Result> measureOnHost(MpiCommunicator mpiWorld,
+                                                           List<CollectiveBenchmark.Operation> ops, long smallest,
+                                                           long largest, DType dtype) {
+        Communicator world = RankCollectives.world(mpiWorld, collective, collective, false, () -> Phase.PREFILL);
+        try {
+            return measure(world, ops, smallest, largest, dtype, HostBenchmarkBuffers::new);
+        } finally {
+            if (world != mpiWorld) {
+                world.close();
+            }
+        }
     }
 
     /**
