@@ -7,7 +7,7 @@ import org.yalis.engine.attention.Attention;
 import org.yalis.engine.attention.AttentionBackend;
 import org.yalis.engine.attention.AttentionCapabilities;
 import org.yalis.engine.attention.AttentionSpec;
-import org.yalis.engine.cuda.CudaBackend;
+import org.yalis.engine.cuda.KernelDevice;
 import org.yalis.engine.tensor.ComputeBackend;
 import org.yalis.engine.tensor.DType;
 import org.yalis.nativelib.KernelLaunch;
@@ -42,10 +42,11 @@ public final class CudaAttentionBackend implements AttentionBackend {
 
     @Override
     public Attention create(AttentionSpec spec, ComputeBackend device) {
-        if (!(device instanceof CudaBackend cuda)) {
-            throw new IllegalArgumentException("the cuda attention backend needs the cuda compute backend, got "
-                    + device.name());
+        // What it needs of the compute backend is an interface (scratch memory, kernel launches), not its class.
+        if (!(device instanceof KernelDevice kernels)) {
+            throw new IllegalArgumentException("the cuda attention backend needs the cuda compute backend (a "
+                    + "KernelDevice), got " + device.name());
         }
-        return new CudaAttention(spec, cuda);
+        return new CudaAttention(spec, kernels);
     }
 }

@@ -86,7 +86,8 @@ class SimulatedCudaModelTest {
             int blocks = Math.ceilDiv(maxLength, BLOCK_SIZE);
             AttentionSpec spec = new AttentionSpec(config.layers(), config.heads(), config.kvHeads(), config.headDim(),
                     (float) (1 / Math.sqrt(config.headDim())), BLOCK_SIZE, blocks, DType.BF16);
-            CudaAttention attention = new CudaAttention(spec, backend);
+            // Through the SPI, as the engine creates it: the simulated backend is a KernelDevice as CudaBackend is.
+            org.yalis.engine.attention.Attention attention = new CudaAttentionBackend().create(spec, backend);
             int[] blockOrder = new int[blocks];
             for (int b = 0; b < blocks; b++) {
                 blockOrder[b] = blocks - 1 - b;   // not the identity: the table matters
