@@ -269,6 +269,11 @@ public final class Engine implements AutoCloseable {
         return first().collectiveStats();
     }
 
+    /** How rank 0's collectives pick a backend per message size, when they do ({@code --collective auto}). */
+    public java.util.Optional<String> collectiveChoices() {
+        return first().collectiveChoices();
+    }
+
     /** Rank 0's time per category in {@code phase} (an engine loaded with profiling). */
     public PhaseBreakdown breakdown(Phase phase) {
         return first().breakdown(phase);

@@ -505,6 +505,11 @@ final class EngineRank implements AutoCloseable {
         groups.forEach(Communicator::resetStats);
     }
 
+    /** How rank 0's world picks a backend per message, when it does ({@code --collective auto}). */
+    java.util.Optional<String> collectiveChoices() {
+        return world.choices();
+    }
+
     /** This rank's collectives so far, summed over its groups. */
     CommStats collectiveStats() {
         CommStats total = new CommStats();

@@ -350,6 +350,8 @@ final class BenchCommand implements Callable<Integer> {
         collectives.put("prefill", collectives(prefillParts));
         collectives.put("decode", collectives(decodeParts));
         result.put("collectives", collectives);
+        // Which backend each all-reduce size went to, when the collective chooses (auto): beside the times it explains.
+        engine.collectiveChoices().ifPresent(choices -> result.put("collective_choices", choices));
 
         Map<String, Object> memory = new LinkedHashMap<>();
         memory.put("backend_bytes", engine.backendBytes());
@@ -455,6 +457,9 @@ final class BenchCommand implements Callable<Integer> {
         });
         Map<String, Object> collectives = (Map<String, Object>) result.get("collectives");
         collectives.forEach((phase, value) -> out.printf(Locale.ROOT, "collectives %-8s %s%n", phase, value));
+        if (result.containsKey("collective_choices")) {
+            out.printf(Locale.ROOT, "collective choices: all-reduce %s%n", result.get("collective_choices"));
+        }
         Map<String, Object> roofline = (Map<String, Object>) result.get("roofline");
         out.println();
         String peak = String.valueOf(roofline.getOrDefault("prefill_peak", "fma_gflops"));

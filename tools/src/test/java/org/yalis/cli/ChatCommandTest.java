@@ -25,8 +25,8 @@ import org.yalis.engine.testing.TestModels;
  * answers as {@code generate --chat} does, later turns carry the conversation, {@code /reset} forgets it.
  */
 class ChatCommandTest {
-    /** A template in the manner of real ones: BOS, then the turns, each answer closed. */
-    private static final String TEMPLATE = "{{ bos_token }}{% for message in messages %}{% if message['role'] == "
+    /** A template in the manner of real ones: BOS, then the turns, each answer closed (OpenAiClientIT's too). */
+    static final String TEMPLATE = "{{ bos_token }}{% for message in messages %}{% if message['role'] == "
             + "'assistant' %}{{ message['content'] }}. {% else %}{{ message['content'] }}{% endif %}{% endfor %}";
 
     @TempDir

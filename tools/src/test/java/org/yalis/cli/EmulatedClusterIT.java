@@ -24,8 +24,8 @@ import org.yalis.engine.testing.TestModels;
 /**
  * Runs that cross a network: {@code tools/emulate-cluster.sh} makes hosts as network namespaces joined by
  * shaped veth links, and mpirun starts ranks on them (shared memory within a host, TCP between). Greedy
- * ids over 2 hosts equal the single-rank run, for mpi and hier, 1D and 2D; comm-bench measures across
- * them. Skipped, saying why, where this machine cannot make network namespaces (not root, no iproute2).
+ * ids over 2 hosts (and 4 hosts of one rank) equal the single-rank run, for mpi and hier, 1D and 2D;
+ * comm-bench measures across them. Skipped, saying why, where this machine cannot make network namespaces (not root, no iproute2).
  */
 class EmulatedClusterIT {
     private static final Path PROJECT = ServerProcess.PROJECT;
@@ -78,7 +78,7 @@ class EmulatedClusterIT {
     }
 
     @ParameterizedTest(name = "{0} hosts x {1}, {2}, grid {3}")
-    @CsvSource({"2, 1, mpi, 2x1", "2, 2, hier, 4x1", "2, 2, mpi, 2x2"})
+    @CsvSource({"2, 1, mpi, 2x1", "2, 2, hier, 4x1", "2, 2, mpi, 2x2", "4, 1, hier, 4x1"})
     void generationAcrossHostsGivesTheSingleRankIds(int hosts, int slots, String collective, String grid)
             throws Exception {
         String[] dims = grid.split("x");

@@ -112,6 +112,26 @@ class HierCollectiveIT {
         assertSameAsOneRank(new ObjectMapper().readTree(Files.readString(out)));
     }
 
+    @Test
+    void benchRecordsAutosChoiceBesideItsBreakdown(@TempDir Path temp) throws Exception {
+        Path profile = temp.resolve("profile.jsonl");
+        StringBuilder lines = new StringBuilder();
+        for (long bytes = 256; bytes <= (1 << 20); bytes *= 2) {
+            lines.append(profileLine("mpi", 2, bytes, bytes <= 1024 ? 1 : 1000));
+            lines.append(profileLine("hier", 2, bytes, bytes <= 1024 ? 1000 : 1));
+        }
+        Files.writeString(profile, lines.toString());
+        MpiJob.Result result = MpiJob.run(180, Map.of(), new MpiJob.Program(2, List.of(
+                ServerProcess.PROJECT.resolve("bin/yalis").toString(), "bench", "--model", model.toString(), "--batch",
+                "1", "--prompt-len", "8", "--decode-len", "4", "--repeat", "1", "--warmup", "0", "--tp", "2",
+                "--collective", "auto", "--comm-profile", profile.toString(), "--threads", "1", "--json")));
+        assertFalse(result.timedOut(), "the job hung:\n" + result.stderr());
+        assertEquals(0, result.exitCode(), result.stdout() + result.stderr());
+        JsonNode bench = new ObjectMapper().readTree(result.stdout().substring(result.stdout().indexOf('{')));
+        assertEquals("up to 1.0 KiB mpi, above 1.0 KiB hier", bench.path("collective_choices").asText(),
+                result.stdout());
+    }
+
     private static String profileLine(String backend, int ranks, long bytes, double micros) {
         return "{\"backend\":\"" + backend + "\",\"ranks\":" + ranks + ",\"group\":\"world\",\"op\":\"all-reduce\","
                 + "\"dtype\":\"f32\",\"buffers\":\"host\",\"bytes\":" + bytes + ",\"time_us\":" + micros + "}\n";

@@ -25,10 +25,6 @@ import org.yalis.engine.testing.TestModels;
  * {@code yalis generate} (and {@code generate --chat}) gives.
  */
 class OpenAiClientIT {
-    /** The template of ChatCommandTest: BOS, then the turns. */
-    private static final String TEMPLATE = "{{ bos_token }}{% for message in messages %}{% if message['role'] == "
-            + "'assistant' %}{{ message['content'] }}. {% else %}{{ message['content'] }}{% endif %}{% endfor %}";
-
     @TempDir
     static Path temp;
     private static Path model;
@@ -36,7 +32,7 @@ class OpenAiClientIT {
     @BeforeAll
     static void modelWithATemplate() throws IOException {
         model = TestModels.copyModel(TestModels.requireStories260K(), temp.resolve("stories-chat"));
-        Files.writeString(model.resolve("chat_template.jinja"), TEMPLATE);
+        Files.writeString(model.resolve("chat_template.jinja"), ChatCommandTest.TEMPLATE);
     }
 
     @Test

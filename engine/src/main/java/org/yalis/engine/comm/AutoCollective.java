@@ -73,7 +73,7 @@ public final class AutoCollective implements CollectiveBackend {
             }
             AutoCommunicator auto = new AutoCommunicator(built, profile);
             if (world.rank() == 0) {
-                System.err.println("collective auto (from " + file + "): all-reduce " + auto.choices());
+                System.err.println("collective auto (from " + file + "): all-reduce " + auto.ranges());
             }
             return auto;
         } catch (RuntimeException e) {

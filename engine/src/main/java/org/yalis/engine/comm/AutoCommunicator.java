@@ -46,8 +46,13 @@ public final class AutoCommunicator implements Communicator {
         }
     }
 
+    @Override
+    public java.util.Optional<String> choices() {
+        return java.util.Optional.of(ranges());
+    }
+
     /** The choice per size range, for the line printed at start-up: "up to 64.0 KiB mpi, above 64.0 KiB hier". */
-    public String choices() {
+    public String ranges() {
         List<String> parts = new ArrayList<>();
         int start = 0;
         for (int c = 1; c <= SIZE_CLASSES; c++) {

@@ -56,6 +56,14 @@ public interface Communicator extends AutoCloseable {
     default void useDeviceStream(DeviceStream stream) {
     }
 
+    /**
+     * How this group picks among backends per message, when it does ({@code auto}: "up to 1.0 KiB mpi, above
+     * 1.0 KiB hier"); empty for a group that is one backend.
+     */
+    default java.util.Optional<String> choices() {
+        return java.util.Optional.empty();
+    }
+
     /** Counts, bytes and time of the collectives this rank has made, for the metrics. */
     CommStats stats();
 

@@ -30,6 +30,15 @@ public final class PhasedCommunicator implements Communicator {
         return phase.get() == Phase.DECODE ? decode : prefill;
     }
 
+    /** Each phase's own choice, where it makes one: "prefill: ...; decode: ...". */
+    @Override
+    public java.util.Optional<String> choices() {
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        prefill.choices().ifPresent(c -> parts.add("prefill: " + c));
+        decode.choices().ifPresent(c -> parts.add("decode: " + c));
+        return parts.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(String.join("; ", parts));
+    }
+
     @Override
     public int rank() {
         return prefill.rank();

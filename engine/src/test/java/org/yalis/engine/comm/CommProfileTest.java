@@ -85,6 +85,7 @@ class CommProfileTest {
         AutoCommunicator auto = new AutoCommunicator(backends, profile);
         assertEquals("mpi", auto.backendFor(1024));
         assertEquals("hier", auto.backendFor(1025), "1025 bytes are in the class above 1 KiB");
-        assertEquals("up to 1.0 KiB mpi, above 1.0 KiB hier", auto.choices());
+        assertEquals("up to 1.0 KiB mpi, above 1.0 KiB hier", auto.ranges());
+        assertEquals(java.util.Optional.of(auto.ranges()), auto.choices(), "what the bench breakdown records");
     }
 }
