@@ -6,11 +6,11 @@ import org.yalis.engine.sched.ScheduledStep;
 import org.yalis.engine.sched.Sequence;
 
 /** Flattens a scheduled step into the model's input: tokens, positions, cache slots, sampled rows. */
-final class StepBuilder {
+public final class StepBuilder {
     private StepBuilder() {
     }
 
-    static StepInput stepInput(ScheduledStep step) {
+    public static StepInput stepInput(ScheduledStep step) {
         int tokens = step.tokens();
         int sequences = step.chunks().size();
         int[] tokenIds = new int[tokens];

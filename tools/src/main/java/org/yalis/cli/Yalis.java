@@ -16,7 +16,7 @@ import org.yalis.engine.YalisException;
 @Command(name = "yalis", mixinStandardHelpOptions = true, version = "yalis 0.1.0",
         description = "Yalis-J: LLM inference for Llama-family Hugging Face models on CPU cores or NVIDIA GPUs, "
                 + "with tensor parallelism.",
-        subcommands = {GenerateCommand.class, ChatCommand.class, ServeCommand.class, BenchServingCommand.class, BenchCommand.class, CommBenchCommand.class, ReportCommand.class, SynthCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {GenerateCommand.class, ChatCommand.class, ServeCommand.class, BenchServingCommand.class, BenchCommand.class, CommBenchCommand.class, ReportCommand.class, PlanCommand.class, SynthCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
 public final class Yalis implements Runnable {
     /** Exit code of a run that failed on bad input or a broken model. */
     static final int EXIT_ERROR = 1;

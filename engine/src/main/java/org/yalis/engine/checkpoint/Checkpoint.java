@@ -24,7 +24,7 @@ import org.yalis.engine.YalisException;
  * All the tensors of a model folder: one {@code model.safetensors}, or the shards that
  * {@code model.safetensors.index.json} lists. Files are mapped, not read; the arena ends the mappings.
  */
-public final class Checkpoint {
+public final class Checkpoint implements TensorSource {
     public static final String SINGLE_FILE = "model.safetensors";
     public static final String INDEX_FILE = "model.safetensors.index.json";
 
@@ -59,6 +59,7 @@ public final class Checkpoint {
         return new Checkpoint(Collections.unmodifiableMap(tensors), files);
     }
 
+    @Override
     public Optional<CheckpointTensor> find(String name) {
         return Optional.ofNullable(tensors.get(name));
     }
@@ -77,6 +78,7 @@ public final class Checkpoint {
      * being loaded holds a second copy of every weight read so far, and peak memory doubles. The data
      * stays correct: the file is mapped read-only, and a later read faults the pages back in.
      */
+    @Override
     public void releasePages(CheckpointTensor tensor) {
         Libc.releaseFilePages(tensor.bytes());
     }

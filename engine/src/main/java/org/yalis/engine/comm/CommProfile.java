@@ -106,6 +106,16 @@ public final class CommProfile {
         return best;
     }
 
+    /** The measured (interpolated) time of an all-reduce of {@code bytes} on {@code backend}, in microseconds. */
+    public double micros(String backend, long bytes) {
+        Curve curve = curves.get(backend);
+        if (curve == null) {
+            throw new YalisException("--comm-profile " + source + " has no all-reduce measured with " + backend
+                    + " (it has " + curves.keySet() + "); run yalis comm-bench --collective " + backend + " --json");
+        }
+        return curve.at(bytes);
+    }
+
     /** Where the measurements came from. */
     public String source() {
         return source;

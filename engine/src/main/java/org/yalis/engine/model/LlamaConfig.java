@@ -40,7 +40,7 @@ public record LlamaConfig(String modelType, int hiddenSize, int intermediateSize
         return parse(json, configFile.toString());
     }
 
-    static LlamaConfig parse(JsonNode json, String where) {
+    public static LlamaConfig parse(JsonNode json, String where) {
         String modelType = json.path("model_type").asText("");
         List<String> architectures = new ArrayList<>();
         json.path("architectures").forEach(a -> architectures.add(a.asText()));

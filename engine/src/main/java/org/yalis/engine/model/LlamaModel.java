@@ -6,9 +6,9 @@ import java.util.function.BiConsumer;
 
 import org.yalis.engine.YalisException;
 import org.yalis.engine.attention.Attention;
-import org.yalis.engine.checkpoint.Checkpoint;
 import org.yalis.engine.checkpoint.CheckpointTensor;
 import org.yalis.engine.checkpoint.FiniteValues;
+import org.yalis.engine.checkpoint.TensorSource;
 import org.yalis.engine.parallel.LinearRole;
 import org.yalis.engine.parallel.ShardingPlan;
 import org.yalis.engine.tensor.ComputeBackend;
@@ -72,7 +72,7 @@ public final class LlamaModel {
      * @param maxSequences      most sequences one step samples (sizes the logits)
      * @param progress          told (tensor name, bytes placed so far) as weights are placed
      */
-    public static LlamaModel load(LlamaConfig config, Checkpoint checkpoint, ComputeBackend backend,
+    public static LlamaModel load(LlamaConfig config, TensorSource checkpoint, ComputeBackend backend,
                                   ShardingPlan plan, int maxSequenceLength, int maxStepTokens,
                                   int maxSequences, BiConsumer<String, Long> progress) {
         WeightReader weights = new WeightReader(checkpoint, config, plan, backend, progress);
@@ -252,13 +252,13 @@ public final class LlamaModel {
      * them, and then lets go of their pages in the mapped checkpoint when the backend holds its own
      * copy (so that loading never holds two copies of the weights).
      */
-    private record WeightReader(Checkpoint checkpoint, LlamaConfig config, ShardingPlan plan, ComputeBackend backend,
+    private record WeightReader(TensorSource checkpoint, LlamaConfig config, ShardingPlan plan, ComputeBackend backend,
                                 BiConsumer<String, Long> progress, java.util.Set<String> checked) {
         WeightReader {
             progress = progress == null ? (name, bytes) -> { } : progress;
         }
 
-        WeightReader(Checkpoint checkpoint, LlamaConfig config, ShardingPlan plan, ComputeBackend backend,
+        WeightReader(TensorSource checkpoint, LlamaConfig config, ShardingPlan plan, ComputeBackend backend,
                      BiConsumer<String, Long> progress) {
             this(checkpoint, config, plan, backend, progress, new java.util.HashSet<>());
         }
@@ -299,7 +299,8 @@ public final class LlamaModel {
             }
             // Each tensor is checked once: a tied LM head is the embedding again, whose pages in the mapped file
             // were already let go, and reading them again would bring them back (half a GiB for Llama 3.2 1B).
-            long bad = checked.add(name) ? FiniteValues.firstNonFinite(tensor.bytes(), tensor.dtype()) : -1;
+            long bad = checked.add(name) && checkpoint.holdsValues()
+                    ? FiniteValues.firstNonFinite(tensor.bytes(), tensor.dtype()) : -1;
             if (bad >= 0) {
                 throw new YalisException("tensor '" + name + "' in " + tensor.file().getFileName() + " holds "
                         + FiniteValues.valueAt(tensor.bytes(), tensor.dtype(), bad) + " at element " + bad
