@@ -54,14 +54,14 @@ final class PlanCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "DIR|PRESET",
             description = "A model folder (only its config.json and tensor headers are read) or a preset: "
-                    + "llama-3.2-1b, llama-3.1-8b, llama-3.1-70b, llama-3.1-405b.")
+                    + "llama-3.2-1b, llama-3.1-8b, llama-3.1-70b, llama-3.1-405b. No default (needed unless --calibrate or --validate).")
     String model;
 
     @Option(names = "--tp", paramLabel = "N", description = "1D tensor parallelism over N ranks (default 1).")
     Integer tp;
 
-    @Option(names = {"--tp-dims", "--grid"}, paramLabel = "R,C", split = ",", hideParamSyntax = true,
-            description = "2D tensor parallelism over an R x C grid.")
+    @Option(names = "--tp-dims", paramLabel = "R,C", split = ",", hideParamSyntax = true,
+            description = "2D tensor parallelism over an R x C grid (default: --tp N as N,1).")
     int[] grid;
 
     @Option(names = "--batch", paramLabel = "B", defaultValue = "1", description = "Prompts in the batch.")
@@ -85,7 +85,7 @@ final class PlanCommand implements Callable<Integer> {
 
     @Option(names = "--comm-profile", paramLabel = "FILE",
             description = "Time collectives from these 'yalis comm-bench --json' curves instead of the cluster's "
-                    + "latency-bandwidth figures.")
+                    + "latency-bandwidth figures (default: the cluster's figures).")
     Path commProfile;
 
     @Option(names = "--buffers", paramLabel = "host|device", defaultValue = "host",
@@ -108,7 +108,7 @@ final class PlanCommand implements Callable<Integer> {
 
     @Option(names = "--sweep", paramLabel = "N,N,...", split = ",",
             description = "Strong scaling: the same run over each of these rank counts (1D), for example "
-                    + "4,8,16,32,64.")
+                    + "4,8,16,32,64 (default: no sweep, the one grid of --tp or --tp-dims).")
     int[] sweep;
 
     @Option(names = "--sweep-2d", description = "With --sweep: every R x C grid of each rank count, not only N x 1.")
@@ -119,15 +119,15 @@ final class PlanCommand implements Callable<Integer> {
 
     @Option(names = "--calibrate", paramLabel = "BENCH_JSON", arity = "1..*",
             description = "Fit a cluster file of this machine to these 'yalis bench --profile --json' results "
-                    + "(with --comm-profile for its collectives); written to --out.")
+                    + "(with --comm-profile for its collectives); written to --out. Default: predict instead.")
     List<Path> calibrate;
 
     @Option(names = "--validate", paramLabel = "BENCH_JSON", arity = "1..*",
             description = "Predict each of these bench results on --cluster and print prediction, measurement and "
-                    + "error.")
+                    + "error. Default: predict instead.")
     List<Path> validate;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Where --calibrate writes the cluster file.")
+    @Option(names = "--out", paramLabel = "FILE", description = "Where --calibrate writes the cluster file (no default: needed with --calibrate).")
     Path out;
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
