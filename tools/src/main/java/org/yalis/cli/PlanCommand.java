@@ -183,7 +183,7 @@ final class PlanCommand implements Callable<Integer> {
             if (json) {
                 printer.println(new ObjectMapper().writeValueAsString(row));
             } else if (sweep == null) {
-                printDetails(printer, prediction, machine, config);
+                printDetails(printer, prediction, machine);
             }
         }
         if (!json && sweep != null) {
@@ -296,7 +296,7 @@ final class PlanCommand implements Callable<Integer> {
         return row;
     }
 
-    private void printDetails(PrintWriter out, CostModel.Prediction p, Cluster machine, LlamaConfig config) {
+    private void printDetails(PrintWriter out, CostModel.Prediction p, Cluster machine) {
         RunTrace trace = p.trace();
         RunShape shape = trace.shape();
         out.printf(Locale.ROOT, "plan: %s on %s (%s), grid %s = %d ranks on %d node(s), batch %d, prompt %d, decode %d,"
@@ -462,15 +462,15 @@ final class PlanCommand implements Callable<Integer> {
 
     /** Latency and bandwidth of the two-rank ring that fits a comm-bench all-reduce curve best (weighted least squares). */
     private static double[] fitRing(MeasuredCollectives curves) {
-        double[][] points = curves.curves().get("all-reduce/2");
+        MeasuredCollectives.Curve points = curves.curves().get("all-reduce/2");
         if (points == null) {
             throw new YalisException("no 2-rank all-reduce");
         }
         // t = a + b * bytes, each point weighted by 1/t^2 so that small and large messages count alike.
         double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
-        for (double[] p : points) {
-            double x = p[0];
-            double y = p[1] * 1e-6;
+        for (int i = 0; i < points.bytes().length; i++) {
+            double x = points.bytes()[i];
+            double y = points.micros()[i] * 1e-6;
             double w = 1 / (y * y);
             sw += w;
             sx += w * x;

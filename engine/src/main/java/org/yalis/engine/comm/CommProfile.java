@@ -25,20 +25,28 @@ public final class CommProfile {
     /** One backend's medians at its measured sizes, smallest first. */
     private record Curve(long[] bytes, double[] micros) {
         double at(long size) {
-            int n = bytes.length;
-            if (size <= bytes[0]) {
-                return micros[0];
-            }
-            if (size >= bytes[n - 1]) {
-                return micros[n - 1] * size / bytes[n - 1];
-            }
-            int i = 1;
-            while (bytes[i] < size) {
-                i++;
-            }
-            double t = (Math.log(size) - Math.log(bytes[i - 1])) / (Math.log(bytes[i]) - Math.log(bytes[i - 1]));
-            return Math.exp(Math.log(micros[i - 1]) + t * (Math.log(micros[i]) - Math.log(micros[i - 1])));
+            return interpolate(bytes, micros, size);
         }
+    }
+
+    /**
+     * The time at {@code size} of a curve measured at {@code bytes} (ascending): log-log interpolation between
+     * the two nearest sizes, the smallest size's time below it, its last bandwidth beyond the largest.
+     */
+    public static double interpolate(long[] bytes, double[] times, double size) {
+        int n = bytes.length;
+        if (size <= bytes[0]) {
+            return times[0];
+        }
+        if (size >= bytes[n - 1]) {
+            return times[n - 1] * size / bytes[n - 1];
+        }
+        int i = 1;
+        while (bytes[i] < size) {
+            i++;
+        }
+        double t = (Math.log(size) - Math.log(bytes[i - 1])) / (Math.log(bytes[i]) - Math.log(bytes[i - 1]));
+        return Math.exp(Math.log(times[i - 1]) + t * (Math.log(times[i]) - Math.log(times[i - 1])));
     }
 
     private final Map<String, Curve> curves;

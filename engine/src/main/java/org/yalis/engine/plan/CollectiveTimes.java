@@ -50,16 +50,5 @@ public sealed interface CollectiveTimes permits CollectiveTimes.Analytic, Measur
         public double seconds(StepTrace.Collective call, Placement placement) {
             return candidates.stream().mapToDouble(c -> c.seconds(call, placement)).min().orElseThrow();
         }
-
-        /** The candidate chosen for {@code call}. */
-        public String choice(StepTrace.Collective call, Placement placement) {
-            CollectiveTimes best = candidates.getFirst();
-            for (CollectiveTimes candidate : candidates) {
-                if (candidate.seconds(call, placement) < best.seconds(call, placement)) {
-                    best = candidate;
-                }
-            }
-            return best.name();
-        }
     }
 }

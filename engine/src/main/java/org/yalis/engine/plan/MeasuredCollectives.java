@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import org.yalis.engine.UserFiles;
 import org.yalis.engine.YalisException;
+import org.yalis.engine.comm.CommProfile;
 
 /**
  * Collective times read from {@code yalis comm-bench --json} lines ({@code --comm-profile}): each call takes
@@ -20,8 +21,12 @@ import org.yalis.engine.YalisException;
  * gathered result, so a call bringing {@code b} bytes per rank over {@code p} ranks reads the curve at
  * {@code p * b}.
  */
-public record MeasuredCollectives(String name, String buffers, Map<String, double[][]> curves, String source)
+public record MeasuredCollectives(String name, String buffers, Map<String, Curve> curves, String source)
         implements CollectiveTimes {
+
+    /** Median times (us) at measured sizes, smallest first. */
+    public record Curve(long[] bytes, double[] micros) {
+    }
 
     public static MeasuredCollectives read(Path file, String backend, String buffers) {
         String text = new String(UserFiles.read(file, "--comm-profile"), StandardCharsets.UTF_8);
@@ -47,10 +52,11 @@ public record MeasuredCollectives(String name, String buffers, Map<String, doubl
                     + buffers + " buffers; add one with bin/yalis comm-bench --collective " + backend + " --json >> "
                     + file.getFileName());
         }
-        Map<String, double[][]> curves = new LinkedHashMap<>();
+        Map<String, Curve> curves = new LinkedHashMap<>();
         points.forEach((key, list) -> {
             list.sort(Comparator.comparingDouble(p -> p[0]));
-            curves.put(key, list.toArray(double[][]::new));
+            curves.put(key, new Curve(list.stream().mapToLong(p -> (long) p[0]).toArray(),
+                    list.stream().mapToDouble(p -> p[1]).toArray()));
         });
         return new MeasuredCollectives(backend, buffers, Map.copyOf(curves), file.toString());
     }
@@ -62,7 +68,7 @@ public record MeasuredCollectives(String name, String buffers, Map<String, doubl
     @Override
     public double seconds(StepTrace.Collective call, Placement placement) {
         String op = call.kind() == StepTrace.CollectiveKind.ALL_REDUCE ? "all-reduce" : "all-gather";
-        double[][] curve = curves.get(key(op, call.groupSize()));
+        Curve curve = curves.get(key(op, call.groupSize()));
         if (curve == null) {
             throw new YalisException("--comm-profile " + source + " has no " + op + " of " + name + " over "
                     + call.groupSize() + " ranks; measure it with bin/yalis comm-bench --collective " + name
@@ -70,23 +76,6 @@ public record MeasuredCollectives(String name, String buffers, Map<String, doubl
         }
         double bytes = call.kind() == StepTrace.CollectiveKind.ALL_REDUCE ? call.bytes()
                 : (double) call.bytes() * call.groupSize();
-        return interpolate(curve, bytes) * 1e-6;
-    }
-
-    /** Log-log interpolation between measured points; the smallest size's time below it, its bandwidth above the largest. */
-    static double interpolate(double[][] curve, double bytes) {
-        int n = curve.length;
-        if (bytes <= curve[0][0]) {
-            return curve[0][1];
-        }
-        if (bytes >= curve[n - 1][0]) {
-            return curve[n - 1][1] * bytes / curve[n - 1][0];
-        }
-        int i = 1;
-        while (curve[i][0] < bytes) {
-            i++;
-        }
-        double t = (Math.log(bytes) - Math.log(curve[i - 1][0])) / (Math.log(curve[i][0]) - Math.log(curve[i - 1][0]));
-        return Math.exp(Math.log(curve[i - 1][1]) + t * (Math.log(curve[i][1]) - Math.log(curve[i - 1][1])));
+        return CommProfile.interpolate(curve.bytes(), curve.micros(), bytes) * 1e-6;
     }
 }

@@ -13,7 +13,7 @@ import org.yalis.engine.YalisException;
  * collective and the rest) with the collective message sizes.
  */
 public record MeasuredRun(String name, String model, String collective, int tpRows, int tpCols, int batch,
-                          int promptLength, int decodeLength, String weights, double endToEndMs,
+                          int promptLength, int decodeLength, double endToEndMs,
                           Phase prefill, Phase decode, double readGigabytesPerSecond, double gemmGigaflops) {
 
     public record Phase(double gemmMs, double attentionMs, double collectiveMs, double otherMs, int steps,
@@ -36,11 +36,10 @@ public record MeasuredRun(String name, String model, String collective, int tpRo
         String[] grid = json.path("grid").asText("1x1").split("x");
         JsonNode roofline = json.path("roofline");
         // The rate bench's roofline bounds prefill with (the bf16 GEMM's for bf16 weights).
-        String weights = json.path("weights").asText("copy");
         double gemmRate = roofline.path(roofline.path("prefill_peak").asText("fma_gflops")).asDouble();
         return new MeasuredRun(name, json.path("model").asText(), json.path("collective").asText("local"),
                 Integer.parseInt(grid[0]), Integer.parseInt(grid[1]), json.path("batch").asInt(),
-                json.path("prompt_len").asInt(), json.path("decode_len").asInt(), weights,
+                json.path("prompt_len").asInt(), json.path("decode_len").asInt(),
                 json.path("median").path("e2e_ms").asDouble(),
                 phase(breakdown.path("prefill"), json.path("collectives").path("prefill")),
                 phase(breakdown.path("decode"), json.path("collectives").path("decode")),

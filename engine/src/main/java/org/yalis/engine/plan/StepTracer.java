@@ -18,6 +18,7 @@ import org.yalis.engine.parallel.SingleRankPlan;
 import org.yalis.engine.sched.ScheduledStep;
 import org.yalis.engine.sched.Scheduler;
 import org.yalis.engine.sched.Sequence;
+import org.yalis.engine.tensor.DType;
 
 /**
  * Runs the engine's own code for a run without computing anything: {@link LlamaModel#load} through the
@@ -76,8 +77,8 @@ public final class StepTracer {
             recorder.recordInto(phase);
             model.forward(StepBuilder.stepInput(step), attention);
             // The engine's greedy sampling: an argmax per sampled row on the device.
-            backend.argmaxRows(ShapeOnlyTensors.tensor(org.yalis.engine.tensor.DType.F32, step.sampledSequences(),
-                    local.vocab()), ShapeOnlyTensors.tensor(org.yalis.engine.tensor.DType.I32, step.sampledSequences(), 1));
+            backend.argmaxRows(ShapeOnlyTensors.tensor(DType.F32, step.sampledSequences(),
+                    local.vocab()), ShapeOnlyTensors.tensor(DType.I32, step.sampledSequences(), 1));
             recorder.recordInto(null);
             phase.step(step.tokens());
             scheduler.completed(step);
